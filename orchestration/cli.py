@@ -1,0 +1,218 @@
+"""The ``adwh`` command line (DESIGN §6).
+
+    adwh demo                                   sample exports -> full pipeline -> headline marts
+    adwh generate --out DIR --start D --end D [--scale N] [--seed S]
+    adwh run --start D --end D                  materialise every asset for those report dates
+    adwh query "SQL" [--format table|csv]       read-only SQL on the analyst snapshot
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from orchestration.settings import REPO_ROOT, Settings, SettingsError
+
+DEMO_START = date(2024, 1, 1)
+DEMO_DAYS = 90
+
+
+class CliError(Exception):
+    """A user-facing error: printed without a traceback, exit code 2."""
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+# ----------------------------------------------------------------------------- dagster
+@contextmanager
+def dagster_instance(settings: Settings) -> Iterator["object"]:
+    """The persistent Dagster instance runs are recorded in (and whose pools serialise
+    warehouse writers across processes): $DAGSTER_HOME, by default ``<data>/dagster_home``
+    seeded with the repo's dagster.yaml."""
+    import dagster as dg
+
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        home_path = settings.data_dir / "dagster_home"
+        home_path.mkdir(parents=True, exist_ok=True)
+        config = home_path / "dagster.yaml"
+        if not config.exists():
+            shutil.copyfile(REPO_ROOT / "dagster.yaml", config)
+        os.environ["DAGSTER_HOME"] = str(home_path)
+    instance = dg.DagsterInstance.get()
+    try:
+        yield instance
+    finally:
+        instance.dispose()
+
+
+def run_pipeline(settings: Settings, start: date, end: date, *, quiet: bool = False) -> bool:
+    """Materialise every asset for report dates start..end (inclusive), in-process."""
+    from orchestration.definitions import ALL_ASSETS_JOB, build_definitions
+
+    if end < start:
+        raise CliError(f"--end {end} is before --start {start}")
+    if start < settings.start_date:
+        raise CliError(
+            f"--start {start} is before the first partition {settings.start_date} (set ADWH_START_DATE)"
+        )
+    defs = build_definitions(settings)
+    job = defs.resolve_job_def(ALL_ASSETS_JOB)
+    tags = {
+        "dagster/asset_partition_range_start": start.isoformat(),
+        "dagster/asset_partition_range_end": end.isoformat(),
+        "adwh/trigger": "cli",
+    }
+    with dagster_instance(settings) as instance:
+        result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+    if not result.success:
+        for event in result.all_events:
+            if event.is_failure and event.event_specific_data is not None:
+                error = getattr(event.event_specific_data, "error", None)
+                if error is not None:
+                    print(f"FAILED {event.step_key}: {error.message.strip()}", file=sys.stderr)
+        return False
+    if not quiet:
+        print(f"run {result.run_id} succeeded for report dates {start} .. {end}")
+    return True
+
+
+# ----------------------------------------------------------------------------- query
+def query(settings: Settings, sql: str, fmt: str = "table") -> str:
+    import duckdb
+
+    from orchestration.publish import connect_read_only
+
+    try:
+        con = connect_read_only(settings.analyst_db)
+    except FileNotFoundError as exc:
+        raise CliError(str(exc)) from None
+    try:
+        relation = con.sql(sql)
+        if relation is None:
+            return ""
+        frame = relation.df()
+    except duckdb.Error as exc:
+        message = str(exc)
+        if "read-only" in message or "read only" in message:
+            raise CliError(
+                "the analyst snapshot is read-only: adwh query runs SELECTs only "
+                f"(the warehouse is changed by runs, never by queries). DuckDB said: {message}"
+            ) from None
+        raise CliError(f"query failed: {message}") from None
+    finally:
+        con.close()
+    if fmt == "csv":
+        return frame.to_csv(index=False)
+    return frame.to_string(index=False) if len(frame) else "(no rows)"
+
+
+# ----------------------------------------------------------------------------- demo
+HEADLINES = {
+    "CTR, clicks and spend by platform and channel": """
+        select platform, channel,
+               sum(impressions) as impressions,
+               sum(clicks) as clicks,
+               round(sum(clicks) / nullif(sum(impressions), 0) * 100, 3) as ctr_pct,
+               round(sum(spend_reporting), 2) as spend_reporting,
+               any_value(reporting_currency) as currency
+        from marts.fct_ad_performance_daily
+        group by platform, channel
+        order by platform, channel""",
+    "Top campaigns by spend (mart_campaign_performance_daily)": """
+        select platform, campaign_name,
+               sum(impressions) as impressions, sum(clicks) as clicks,
+               round(sum(clicks) / nullif(sum(impressions), 0) * 100, 3) as ctr_pct,
+               round(sum(spend_reporting), 2) as spend_reporting,
+               round(sum(spend_reporting) / nullif(sum(clicks), 0), 2) as cpc
+        from marts.mart_campaign_performance_daily
+        group by platform, campaign_name
+        order by spend_reporting desc nulls last, clicks desc
+        limit 10""",
+}
+
+
+def demo(settings: Settings, *, days: int = DEMO_DAYS, scale: int = 1) -> int:
+    from orchestration.generate import generate
+
+    start = max(DEMO_START, settings.start_date)
+    end = start + timedelta(days=days - 1)
+    print(f"adwh demo: writing {days} days of sample native exports ({start} .. {end}) to {settings.landing_dir}")
+    generate(settings.landing_dir, start, end, scale=scale, sources=settings.sources)
+    print("running the pipeline (ingest -> dbt build -> publish) in-process through Dagster ...")
+    if not run_pipeline(settings, start, end, quiet=True):
+        print("adwh demo: the run failed (see above)", file=sys.stderr)
+        return 1
+    print(f"\nwarehouse: {settings.warehouse}\nanalyst snapshot: {settings.analyst_db}\n")
+    for title, sql in HEADLINES.items():
+        print(f"== {title}")
+        print(query(settings, sql))
+        print()
+    print('query the marts yourself: .venv/bin/adwh query "select * from marts.mart_campaign_performance_daily limit 5"')
+    return 0
+
+
+# ----------------------------------------------------------------------------- main
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="adwh", description="adwh: marketing data warehouse")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p_demo = sub.add_parser("demo", help="sample exports -> full pipeline -> headline marts")
+    p_demo.add_argument("--days", type=int, default=DEMO_DAYS, help=f"days of sample data (default {DEMO_DAYS})")
+    p_demo.add_argument("--scale", type=int, default=1)
+
+    p_gen = sub.add_parser("generate", help="write deterministic sample exports in the native formats")
+    p_gen.add_argument("--out", type=Path, required=True)
+    p_gen.add_argument("--start", type=_date, required=True)
+    p_gen.add_argument("--end", type=_date, required=True)
+    p_gen.add_argument("--scale", type=int, default=1)
+    p_gen.add_argument("--seed", type=int, default=7)
+
+    p_run = sub.add_parser("run", help="materialise every asset for report dates START..END (inclusive)")
+    p_run.add_argument("--start", type=_date, required=True)
+    p_run.add_argument("--end", type=_date, required=True)
+
+    p_query = sub.add_parser("query", help="read-only SQL on the analyst snapshot")
+    p_query.add_argument("sql")
+    p_query.add_argument("--format", choices=("table", "csv"), default="table")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        if args.command == "demo":
+            return demo(settings, days=args.days, scale=args.scale)
+        if args.command == "generate":
+            from orchestration.generate import generate
+
+            if args.end < args.start:
+                raise CliError(f"--end {args.end} is before --start {args.start}")
+            summary = generate(args.out, args.start, args.end, scale=args.scale, seed=args.seed)
+            print(summary)
+            return 0
+        if args.command == "run":
+            return 0 if run_pipeline(settings, args.start, args.end) else 1
+        if args.command == "query":
+            print(query(settings, args.sql, args.format), end="" if args.format == "csv" else "\n")
+            return 0
+    except (CliError, SettingsError) as exc:
+        print(f"adwh: {exc}", file=sys.stderr)
+        return 2
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

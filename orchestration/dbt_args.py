@@ -1,0 +1,45 @@
+"""Pure builders of the dbt command line (unit-tested without Dagster or dbt).
+
+The partition window of a run becomes dbt vars ``min_date`` / ``max_date``:
+half-open, ``report_date >= min_date and report_date < max_date``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from typing import Sequence
+
+
+def _as_date(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def window_vars(start: date | datetime, end: date | datetime) -> dict[str, str]:
+    """A half-open time window [start, end) -> ``{"min_date", "max_date"}`` as ISO dates."""
+    start_d, end_d = _as_date(start), _as_date(end)
+    if end_d <= start_d:
+        raise ValueError(f"empty window: end {end_d} is not after start {start_d}")
+    return {"min_date": start_d.isoformat(), "max_date": end_d.isoformat()}
+
+
+def partition_keys_vars(keys: Sequence[str]) -> dict[str, str]:
+    """Daily partition keys (need not be contiguous) -> the window covering all of them."""
+    if not keys:
+        raise ValueError("no partition keys")
+    days = sorted(date.fromisoformat(key) for key in keys)
+    return window_vars(days[0], days[-1] + timedelta(days=1))
+
+
+def dbt_build_args(vars_: dict[str, str], *, extra_vars: dict[str, str] | None = None) -> list[str]:
+    """``dbt build --vars '{...}'`` arguments with the vars serialised deterministically."""
+    merged = {**vars_, **(extra_vars or {})}
+    return ["build", "--vars", json.dumps(merged, sort_keys=True)]
+
+
+def restatement_window(today: date, days: int) -> tuple[date, date]:
+    """The report dates a nightly run re-processes: the ``days`` days before ``today``
+    (inclusive start, inclusive end = yesterday)."""
+    if days < 1:
+        raise ValueError("the restatement window needs at least one day")
+    return today - timedelta(days=days), today - timedelta(days=1)

@@ -1,0 +1,92 @@
+"""dbt models as Dagster assets, on the same daily partitions as ingestion.
+
+The manifest is prepared (``dbt parse``) on demand: when it is missing, older than
+any file of the dbt project or the seeds, or was parsed for another set of
+enabled sources (``ADWH_SOURCES`` switches staging models on and off).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.dbt_args import dbt_build_args, window_vars
+from orchestration.defs.partitions import WAREHOUSE_POOL
+from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings
+
+PREPARED_STAMP = "adwh_prepared.json"
+
+
+def dbt_project(settings: Settings) -> DbtProject:
+    return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=REPO_ROOT, target=settings.dbt_target)
+
+
+def _newest_input_mtime() -> float:
+    newest = 0.0
+    for folder in (DBT_PROJECT_DIR, REPO_ROOT / "seeds"):
+        for path in folder.rglob("*"):
+            if "target" in path.relative_to(folder).parts[:1] or "logs" in path.relative_to(folder).parts[:1]:
+                continue
+            if path.is_file():
+                newest = max(newest, path.stat().st_mtime)
+    newest = max(newest, (REPO_ROOT / "profiles.yml").stat().st_mtime)
+    return newest
+
+
+def ensure_manifest(project: DbtProject, settings: Settings) -> Path:
+    """Parse the dbt project unless the manifest is current for these settings."""
+    stamp_path = project.project_dir / project.target_path / PREPARED_STAMP
+    wanted = {"sources": list(settings.sources), "target": settings.dbt_target}
+    current = (
+        project.manifest_path.exists()
+        and stamp_path.exists()
+        and json.loads(stamp_path.read_text()) == wanted
+        and project.manifest_path.stat().st_mtime >= _newest_input_mtime()
+    )
+    if not current:
+        settings.export()
+        project.preparer.prepare(project)
+        stamp_path.write_text(json.dumps(wanted))
+    return project.manifest_path
+
+
+class AdwhTranslator(DagsterDbtTranslator):
+    """Groups by layer (staging / intermediate / marts / seeds); source keys come from
+    each source table's ``meta.dagster.asset_key`` (= the ingest assets' keys)."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "seeds"
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else "dbt"
+
+
+def build_dbt_assets(settings: Settings, partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    project = dbt_project(settings)
+    manifest = ensure_manifest(project, settings)
+
+    @dbt_assets(
+        manifest=manifest,
+        project=project,
+        name="adwh_dbt",
+        partitions_def=partitions_def,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        dagster_dbt_translator=AdwhTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)),
+        pool=WAREHOUSE_POOL,
+    )
+    def adwh_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        window = context.partition_time_window
+        vars_ = window_vars(window.start, window.end)
+        context.log.info(f"dbt build for report dates [{vars_['min_date']}, {vars_['max_date']})")
+        yield from dbt.cli(dbt_build_args(vars_), context=context).stream()
+
+    return adwh_dbt
+
+
+def dbt_resource(settings: Settings) -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project(settings), profiles_dir=os.fspath(REPO_ROOT), target=settings.dbt_target)

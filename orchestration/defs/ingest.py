@@ -1,0 +1,174 @@
+"""Ingest assets: one multi-asset per source, daily partitioned (thin: logic in orchestration.ingest)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dagster as dg
+
+from orchestration.ingest import IngestError, PartitionReport, ingest_partition, source_module
+from orchestration.lake import REJECTS, Lake
+from orchestration.settings import Settings
+
+ROWS_CHECK = "rows_accounted_for"
+LANDING_CHECK = "landing_export_present"
+
+
+def raw_asset_key(source: str, table: str) -> dg.AssetKey:
+    return dg.AssetKey(["raw", source, table])
+
+
+def quarantine_asset_key(source: str) -> dg.AssetKey:
+    return dg.AssetKey(["quarantine", source, REJECTS])
+
+
+def build_ingest_asset(source: str, settings: Settings, partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    module = source_module(source)
+    primary = raw_asset_key(source, module.PRIMARY_TABLE)
+    specs = [
+        dg.AssetSpec(
+            raw_asset_key(source, table),
+            group_name="ingest",
+            kinds={"parquet"},
+            description=(
+                f"{source} `{table}` rows parsed from the native exports in "
+                f"`landing/{source}/<date>/` ({', '.join(module.FILE_PATTERNS)}), written to "
+                f"`lake/raw/{source}/report_date=<date>/{table}.parquet`. See docs/raw_layer.md."
+            ),
+        )
+        for table in module.SCHEMAS
+    ]
+    specs.append(
+        dg.AssetSpec(
+            quarantine_asset_key(source),
+            group_name="ingest",
+            kinds={"parquet"},
+            description=f"Rejected {source} records with source_file, record_number, reject_reason, raw_record.",
+        )
+    )
+    check_specs = [
+        dg.AssetCheckSpec(
+            ROWS_CHECK,
+            asset=primary,
+            description="For every partition: records read = rows loaded + rows quarantined (read back from the published Parquet).",
+        ),
+        dg.AssetCheckSpec(
+            LANDING_CHECK,
+            asset=primary,
+            description="Every requested report date has a landing folder (a missing one is 'not exported yet').",
+        ),
+    ]
+
+    @dg.multi_asset(
+        name=f"ingest_{source}",
+        specs=specs,
+        check_specs=check_specs,
+        partitions_def=partitions_def,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        can_subset=False,
+    )
+    def _ingest(context: dg.AssetExecutionContext):
+        lake = Lake(settings.lake_dir)
+        for restored in lake.recover():
+            context.log.warning(f"restored partition {restored} left by an interrupted write")
+        reports: list[PartitionReport] = []
+        errors: list[str] = []
+        for key in context.partition_keys:
+            try:
+                report = ingest_partition(
+                    source=source, day=date.fromisoformat(key), landing_dir=settings.landing_dir, lake=lake
+                )
+            except IngestError as exc:
+                errors.append(str(exc))
+                context.log.error(str(exc))
+                continue
+            reports.append(report)
+            context.log.info(
+                f"{source} {key}: {report.status}; read {report.records_read}, loaded {report.rows_loaded}, "
+                f"quarantined {report.rows_quarantined}"
+            )
+            for warning in report.warnings:
+                context.log.warning(f"{source} {key}: {warning}")
+        missing = [r.report_date for r in reports if r.status == "missing"]
+        if errors:
+            raise dg.Failure(
+                description=f"{len(errors)} {source} partition(s) could not be ingested (the others were written):\n"
+                + "\n".join(errors),
+                metadata={"errors": dg.MetadataValue.json(errors)},
+            )
+        if missing and len(missing) == len(reports):
+            folder = settings.landing_dir / source
+            raise dg.Failure(
+                description=f"{source}: no export yet for {', '.join(missing)} (expected folder(s) "
+                f"{folder}/<YYYY-MM-DD>/); the partition will be processed when the export lands."
+            )
+        present = [r for r in reports if r.status != "missing"]
+        yield from _results(source, module, lake, present)
+        yield _rows_check(source, lake, primary, present)
+        yield dg.AssetCheckResult(
+            check_name=LANDING_CHECK,
+            asset_key=primary,
+            passed=not missing,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={
+                "missing_dates": dg.MetadataValue.json(missing),
+                "source": source,
+                "hint": f"exports expected in {settings.landing_dir / source}/<YYYY-MM-DD>/",
+            },
+            description=f"{source}: no export yet for {', '.join(missing)}" if missing else None,
+        )
+
+    return _ingest
+
+
+def _results(source, module, lake: Lake, reports: list[PartitionReport]):
+    per_date = "\n".join(
+        f"| {r.report_date} | {r.status} | {r.records_read} | {r.rows_loaded} | {r.rows_quarantined} |"
+        for r in reports
+    )
+    table_md = "| report date | status | read | loaded | quarantined |\n|---|---|---|---|---|\n" + per_date
+    files = {
+        r.report_date: {f.name: {"sha256": f.sha256, "bytes": f.bytes} for f in r.files} for r in reports
+    }
+    common = {
+        "partitions_ingested": sum(r.status == "ingested" for r in reports),
+        "partitions_unchanged": sum(r.status == "unchanged" for r in reports),
+        "records_read": sum(r.records_read for r in reports),
+        "rows_quarantined": sum(r.rows_quarantined for r in reports),
+        "partitions": dg.MetadataValue.md(table_md),
+        "input_files": dg.MetadataValue.json(files),
+    }
+    for table in module.SCHEMAS:
+        rows = sum(r.table_rows.get(table, 0) for r in reports)
+        yield dg.MaterializeResult(
+            asset_key=raw_asset_key(source, table),
+            metadata={**common, "dagster/row_count": rows, "rows_loaded": rows},
+        )
+    yield dg.MaterializeResult(
+        asset_key=quarantine_asset_key(source),
+        metadata={"dagster/row_count": sum(r.rows_quarantined for r in reports)},
+    )
+
+
+def _rows_check(source, lake: Lake, primary: dg.AssetKey, reports: list[PartitionReport]) -> dg.AssetCheckResult:
+    """Compare what the parser read with what is really in the published files."""
+    module = source_module(source)
+    mismatches = []
+    for r in reports:
+        day = date.fromisoformat(r.report_date)
+        loaded = lake.row_count(source, day, module.PRIMARY_TABLE)
+        quarantined = lake.row_count(source, day, REJECTS)
+        if r.records_read != loaded + quarantined:
+            mismatches.append(
+                {"report_date": r.report_date, "read": r.records_read, "loaded": loaded, "quarantined": quarantined}
+            )
+    return dg.AssetCheckResult(
+        check_name=ROWS_CHECK,
+        asset_key=primary,
+        passed=not mismatches,
+        metadata={
+            "partitions_checked": len(reports),
+            "records_read": sum(r.records_read for r in reports),
+            "mismatches": dg.MetadataValue.json(mismatches),
+        },
+    )

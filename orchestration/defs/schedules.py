@@ -1,0 +1,47 @@
+"""The nightly schedule: 02:00 in ADWH_SCHEDULE_TIMEZONE, re-processing the trailing
+restatement window (platforms restate recent days; a restated day replaces the old one)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import dagster as dg
+
+from orchestration.dbt_args import restatement_window
+from orchestration.settings import Settings
+
+NIGHTLY_CRON = "0 2 * * *"
+
+
+def nightly_run_request(settings: Settings, today: date) -> dg.RunRequest | dg.SkipReason:
+    start, end = restatement_window(today, settings.restatement_days)
+    start = max(start, settings.start_date)
+    if end < start:
+        return dg.SkipReason(f"no report dates between {settings.start_date} and {end}")
+    return dg.RunRequest(
+        run_key=f"nightly-{today.isoformat()}",
+        tags={
+            "dagster/asset_partition_range_start": start.isoformat(),
+            "dagster/asset_partition_range_end": end.isoformat(),
+            "adwh/trigger": "nightly",
+        },
+    )
+
+
+def build_nightly_schedule(settings: Settings, job: dg.UnresolvedAssetJobDefinition) -> dg.ScheduleDefinition:
+    @dg.schedule(
+        name="nightly",
+        job=job,
+        cron_schedule=NIGHTLY_CRON,
+        execution_timezone=settings.schedule_timezone,
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description=(
+            f"Every night at 02:00 ({settings.schedule_timezone}): ingest and rebuild the last "
+            f"{settings.restatement_days} report dates (the restatement window)."
+        ),
+    )
+    def nightly(context: dg.ScheduleEvaluationContext):
+        scheduled = context.scheduled_execution_time or datetime.now()
+        return nightly_run_request(settings, scheduled.date())
+
+    return nightly

@@ -1,0 +1,229 @@
+"""Ingest one (source, report date): landing folder -> parsers -> Parquet partition.
+
+No Dagster here: the assets in ``defs/ingest.py`` call ``ingest_partition`` per
+partition key and turn the ``PartitionReport`` into metadata and checks.
+
+- The landing folder ``<landing>/<source>/<YYYY-MM-DD>/`` is the input; a missing
+  folder is ``status='missing'`` (not exported yet), an empty folder or an empty
+  file is a valid day with no rows.
+- Inputs are fingerprinted (sha256 of every file + the parser code): when the
+  fingerprint equals the published partition's, nothing is parsed or written
+  (``status='unchanged'``).
+- Every record is loaded or quarantined with its reason; ``records_read ==
+  rows_loaded + rows_quarantined`` is asserted before anything is written.
+- A file that cannot be parsed at all raises ``IngestError`` naming the file and
+  position; nothing of the partition is written (the previous version stays).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import importlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pyarrow as pa
+
+from orchestration.lake import Lake
+from orchestration.sources.base import QUARANTINE_SCHEMA, Reject, SourceParseError
+
+
+class IngestError(RuntimeError):
+    """A partition cannot be ingested; the message names source, date, file and position."""
+
+
+@dataclass
+class FileReport:
+    name: str
+    sha256: str
+    bytes: int
+    records_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    ignored_lines: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PartitionReport:
+    source: str
+    report_date: str
+    status: str  # ingested | unchanged | missing
+    records_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    files: list[FileReport] = field(default_factory=list)
+    table_rows: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def accounted_for(self) -> bool:
+        return self.records_read == self.rows_loaded + self.rows_quarantined
+
+
+def source_module(source: str) -> ModuleType:
+    return importlib.import_module(f"orchestration.sources.{source}")
+
+
+def parser_fingerprint(module: ModuleType) -> str:
+    """Hash of the parser code: a new parser version re-ingests unchanged inputs."""
+    digest = hashlib.sha256()
+    for name in (module.__name__, "orchestration.sources.base", "orchestration.sources.pii", __name__):
+        try:
+            path = Path(importlib.import_module(name).__file__)  # type: ignore[arg-type]
+        except ModuleNotFoundError:
+            continue
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def landing_folder(landing_dir: Path, source: str, day: date) -> Path:
+    return landing_dir / source / day.isoformat()
+
+
+def list_landing_files(folder: Path, patterns: tuple[str, ...]) -> tuple[list[Path], list[str]]:
+    """Export files of a landing folder (sorted) and warnings for files that are skipped."""
+    files, warnings = [], []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.is_dir():
+            continue  # hidden files are partial uploads by convention
+        if any(fnmatch.fnmatch(path.name, pattern) for pattern in patterns):
+            files.append(path)
+        else:
+            warnings.append(f"{path.name}: not a {' / '.join(patterns)} export, not read")
+    return files, warnings
+
+
+def ingest_partition(
+    *, source: str, day: date, landing_dir: Path, lake: Lake, force: bool = False
+) -> PartitionReport:
+    module = source_module(source)
+    folder = landing_folder(landing_dir, source, day)
+    if not folder.is_dir():
+        return PartitionReport(source, day.isoformat(), "missing")
+
+    paths, warnings = list_landing_files(folder, tuple(module.FILE_PATTERNS))
+    blobs = {path.name: path.read_bytes() for path in paths}
+    fingerprint = {
+        "parser": parser_fingerprint(module),
+        "files": {name: hashlib.sha256(data).hexdigest() for name, data in blobs.items()},
+    }
+    previous = lake.read_manifest(source, day)
+    if not force and previous and previous.get("fingerprint") == fingerprint and lake.is_complete(source, day):
+        return _report_from_manifest(previous, status="unchanged")
+
+    tables: dict[str, list[dict[str, Any]]] = {name: [] for name in module.SCHEMAS}
+    rejects: list[dict[str, Any]] = []
+    report = PartitionReport(source, day.isoformat(), "ingested", warnings=list(warnings))
+    grain = tuple(getattr(module, "GRAIN", ()))
+    seen: dict[tuple, str] = {}
+    for name, data in blobs.items():
+        display = f"{source}/{day.isoformat()}/{name}"
+        try:
+            result = module.parse(data, file_name=display, report_date=day)
+        except SourceParseError as exc:
+            raise IngestError(f"{source} {day.isoformat()}: cannot parse {exc}") from exc
+        file_report = FileReport(
+            name=name,
+            sha256=fingerprint["files"][name],
+            bytes=len(data),
+            records_read=result.records_read,
+            ignored_lines=result.ignored_lines,
+            warnings=list(result.warnings),
+        )
+        file_rejects = list(result.rejects)
+        result_tables = result.tables
+        if grain:
+            result_tables, cross = _drop_cross_file_duplicates(
+                result_tables, module.PRIMARY_TABLE, grain, seen, display
+            )
+            file_rejects.extend(cross)
+        for table, rows in result_tables.items():
+            if table not in tables:
+                raise IngestError(f"{display}: parser emitted unknown table {table!r}")
+            tables[table].extend(rows)
+        file_report.rows_loaded = len(result_tables[module.PRIMARY_TABLE])
+        file_report.rows_quarantined = len(file_rejects)
+        for reject in file_rejects:
+            rejects.append(
+                {
+                    "source_file": display,
+                    "record_number": reject.record_number,
+                    "reject_reason": reject.reason,
+                    "raw_record": reject.raw_record,
+                }
+            )
+        report.files.append(file_report)
+        report.warnings.extend(f"{name}: {w}" for w in result.warnings)
+        if file_report.records_read != file_report.rows_loaded + file_report.rows_quarantined:
+            raise IngestError(
+                f"{display}: {file_report.records_read} records read but {file_report.rows_loaded} loaded"
+                f" + {file_report.rows_quarantined} quarantined (parser bug: rows unaccounted for)"
+            )
+
+    arrow_tables: dict[str, pa.Table] = {}
+    for table, rows in tables.items():
+        try:
+            arrow_tables[table] = pa.Table.from_pylist(rows, schema=module.SCHEMAS[table])
+        except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError) as exc:
+            raise IngestError(f"{source} {day.isoformat()}: table {table}: rows do not fit the schema: {exc}") from exc
+    reject_table = pa.Table.from_pylist(rejects, schema=QUARANTINE_SCHEMA)
+
+    report.records_read = sum(f.records_read for f in report.files)
+    report.rows_loaded = arrow_tables[module.PRIMARY_TABLE].num_rows
+    report.rows_quarantined = reject_table.num_rows
+    report.table_rows = {name: t.num_rows for name, t in arrow_tables.items()}
+    manifest = {
+        "source": source,
+        "report_date": day.isoformat(),
+        "fingerprint": fingerprint,
+        "ingested_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "report": asdict(report),
+    }
+    lake.write_partition(source, day, arrow_tables, reject_table, manifest)
+    return report
+
+
+def _drop_cross_file_duplicates(
+    tables: dict[str, list[dict[str, Any]]],
+    primary: str,
+    grain: tuple[str, ...],
+    seen: dict[tuple, str],
+    display: str,
+) -> tuple[dict[str, list[dict[str, Any]]], list[Reject]]:
+    """A record whose grain key was already loaded from another file of the same day is
+    quarantined (e.g. the same account exported both as API JSON and as UI CSV)."""
+    dropped: set[int] = set()
+    rejects: list[Reject] = []
+    for row in tables[primary]:
+        key = tuple(row.get(column) for column in grain)
+        if key in seen:
+            dropped.add(row["record_number"])
+            raw = {k: v for k, v in row.items() if k not in ("source_file", "record_number")}
+            rejects.append(
+                Reject(
+                    row["record_number"],
+                    f"duplicate of {seen[key]} (same {', '.join(grain)} in another file of this day)",
+                    json.dumps(raw, default=str, sort_keys=True),
+                )
+            )
+        else:
+            seen[key] = f"{display} record {row['record_number']}"
+    if not dropped:
+        return tables, rejects
+    kept = {
+        name: [row for row in rows if row["record_number"] not in dropped] for name, rows in tables.items()
+    }
+    return kept, rejects
+
+
+def _report_from_manifest(manifest: dict[str, Any], *, status: str) -> PartitionReport:
+    data = dict(manifest["report"])
+    files = [FileReport(**f) for f in data.pop("files", [])]
+    data["status"] = status
+    return PartitionReport(**{**data, "files": files})

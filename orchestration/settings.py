@@ -1,0 +1,113 @@
+"""Settings from the environment (DESIGN §6). Paths are resolved to absolute paths.
+
+| variable | default | meaning |
+|---|---|---|
+| ADWH_DATA_DIR | ./data | parent of the defaults below |
+| ADWH_LANDING_DIR | $ADWH_DATA_DIR/landing | native exports, `<source>/<YYYY-MM-DD>/<file>` |
+| ADWH_LAKE_DIR | $ADWH_DATA_DIR/lake | Parquet raw layer and quarantine |
+| ADWH_WAREHOUSE | $ADWH_DATA_DIR/warehouse.duckdb | DuckDB file written by dbt |
+| ADWH_ANALYST_DB | $ADWH_DATA_DIR/analyst.duckdb | read-only snapshot analysts query |
+| ADWH_REPORTING_CURRENCY | USD | currency of every *_reporting column |
+| ADWH_START_DATE | 2024-01-01 | first daily partition |
+| ADWH_SOURCES | all five | comma-separated sources switched on |
+| ADWH_RESTATEMENT_DAYS | 28 | trailing window the nightly run re-processes |
+| ADWH_SCHEDULE_TIMEZONE | UTC | time zone of the 02:00 nightly schedule |
+| ADWH_DBT_TARGET | duckdb | profiles.yml target (`duckdb` or `spark`) |
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+ALL_SOURCES: tuple[str, ...] = ("google_ads", "meta_ads", "mailchimp", "klaviyo", "ga4")
+
+
+class SettingsError(ValueError):
+    """A setting in the environment is invalid; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    landing_dir: Path
+    lake_dir: Path
+    warehouse: Path
+    analyst_db: Path
+    reporting_currency: str
+    start_date: date
+    sources: tuple[str, ...]
+    restatement_days: int
+    schedule_timezone: str
+    dbt_target: str
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        data_dir = Path(env.get("ADWH_DATA_DIR") or "data").resolve()
+
+        def path(var: str, default: Path) -> Path:
+            return Path(env[var]).resolve() if env.get(var) else default
+
+        currency = env.get("ADWH_REPORTING_CURRENCY") or "USD"
+        if not re.fullmatch(r"[A-Z]{3}", currency):
+            raise SettingsError(f"ADWH_REPORTING_CURRENCY must be an ISO 4217 code like USD, got {currency!r}")
+        start_text = env.get("ADWH_START_DATE") or "2024-01-01"
+        try:
+            start = date.fromisoformat(start_text)
+        except ValueError:
+            raise SettingsError(f"ADWH_START_DATE must be YYYY-MM-DD, got {start_text!r}") from None
+        sources = parse_sources(env.get("ADWH_SOURCES"))
+        days_text = env.get("ADWH_RESTATEMENT_DAYS") or "28"
+        if not days_text.isdigit() or int(days_text) < 1:
+            raise SettingsError(f"ADWH_RESTATEMENT_DAYS must be a positive whole number, got {days_text!r}")
+        target = env.get("ADWH_DBT_TARGET") or "duckdb"
+        if target not in ("duckdb", "spark"):
+            raise SettingsError(f"ADWH_DBT_TARGET must be 'duckdb' or 'spark', got {target!r}")
+        return cls(
+            data_dir=data_dir,
+            landing_dir=path("ADWH_LANDING_DIR", data_dir / "landing"),
+            lake_dir=path("ADWH_LAKE_DIR", data_dir / "lake"),
+            warehouse=path("ADWH_WAREHOUSE", data_dir / "warehouse.duckdb"),
+            analyst_db=path("ADWH_ANALYST_DB", data_dir / "analyst.duckdb"),
+            reporting_currency=currency,
+            start_date=start,
+            sources=sources,
+            restatement_days=int(days_text),
+            schedule_timezone=env.get("ADWH_SCHEDULE_TIMEZONE") or "UTC",
+            dbt_target=target,
+        )
+
+    def dbt_env(self) -> dict[str, str]:
+        """The environment dbt reads (profiles.yml and sources use these, always absolute)."""
+        return {
+            "ADWH_LAKE_DIR": str(self.lake_dir),
+            "ADWH_WAREHOUSE": str(self.warehouse),
+            "ADWH_REPORTING_CURRENCY": self.reporting_currency,
+            "ADWH_SOURCES": ",".join(self.sources),
+        }
+
+    def export(self) -> None:
+        """Put the resolved values into os.environ so that dbt subprocesses see the same paths."""
+        os.environ.update(self.dbt_env())
+        for path in (self.landing_dir, self.lake_dir, self.warehouse.parent, self.analyst_db.parent):
+            path.mkdir(parents=True, exist_ok=True)
+
+
+def parse_sources(text: str | None) -> tuple[str, ...]:
+    """``ADWH_SOURCES`` -> the enabled sources in canonical order; unknown names are an error."""
+    if text is None or not text.strip():
+        return ALL_SOURCES
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = sorted(set(names) - set(ALL_SOURCES))
+    if unknown:
+        raise SettingsError(
+            f"ADWH_SOURCES names unknown source(s) {', '.join(unknown)}; known: {', '.join(ALL_SOURCES)}"
+        )
+    return tuple(source for source in ALL_SOURCES if source in names)
