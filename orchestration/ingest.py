@@ -172,6 +172,13 @@ def ingest_partition(
             arrow_tables[table] = pa.Table.from_pylist(rows, schema=module.SCHEMAS[table])
         except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError) as exc:
             raise IngestError(f"{source} {day.isoformat()}: table {table}: rows do not fit the schema: {exc}") from exc
+        # pyarrow does not enforce nullable=False on from_pylist: check it here.
+        for schema_field in module.SCHEMAS[table]:
+            if not schema_field.nullable and arrow_tables[table].column(schema_field.name).null_count:
+                raise IngestError(
+                    f"{source} {day.isoformat()}: table {table}: required column {schema_field.name!r} has nulls"
+                    " (parser bug: a record with a missing required value should have been quarantined)"
+                )
     reject_table = pa.Table.from_pylist(rejects, schema=QUARANTINE_SCHEMA)
 
     report.records_read = sum(f.records_read for f in report.files)

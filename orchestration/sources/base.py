@@ -29,6 +29,9 @@ from typing import Any, Callable
 import pyarrow as pa
 
 
+INT64_MAX = 2**63 - 1
+
+
 class SourceParseError(ValueError):
     """The whole file cannot be parsed; names file, position and field."""
 
@@ -130,6 +133,8 @@ def to_int(value: Any, field_name: str, *, absent_is_zero: bool = False, allow_n
         result = int(value)
     elif isinstance(value, str):
         text = value.strip()
+        if "_" in text:  # Python accepts "1_000"; no export format does
+            raise RecordError(field_name, f"not an integer: {value!r}")
         try:
             result = int(text)
         except ValueError:
@@ -144,6 +149,8 @@ def to_int(value: Any, field_name: str, *, absent_is_zero: bool = False, allow_n
         raise RecordError(field_name, f"not an integer: {value!r}")
     if result < 0:
         raise RecordError(field_name, f"negative value: {value!r}")
+    if result > INT64_MAX:
+        raise RecordError(field_name, f"out of the int64 range: {value!r}")
     return result
 
 
@@ -160,6 +167,8 @@ def to_float(value: Any, field_name: str, *, absent_is_zero: bool = False, allow
     if isinstance(value, (int, float)):
         result = float(value)
     elif isinstance(value, str):
+        if "_" in value:
+            raise RecordError(field_name, f"not a number: {value!r}")
         try:
             result = float(value.strip())
         except ValueError:
