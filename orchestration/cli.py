@@ -201,7 +201,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.end < args.start:
                 raise CliError(f"--end {args.end} is before --start {args.start}")
             summary = generate(args.out, args.start, args.end, scale=args.scale, seed=args.seed)
-            print(summary)
+            per_source = ", ".join(f"{source} {count}" for source, count in summary.records.items())
+            print(f"wrote {len(summary.files)} files for {summary.days} days to {summary.out_dir} (records: {per_source})")
             return 0
         if args.command == "run":
             return 0 if run_pipeline(settings, args.start, args.end) else 1

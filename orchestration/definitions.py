@@ -24,7 +24,6 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     job = dg.define_asset_job(
         ALL_ASSETS_JOB,
         selection=dg.AssetSelection.all(),
-        partitions_def=partitions,
         description="Ingest every enabled source, build the dbt models and tests, publish the analyst snapshot.",
     )
     return dg.Definitions(
@@ -35,4 +34,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     )
 
 
-defs = build_definitions()
+@dg.definitions
+def defs() -> dg.Definitions:
+    """Loaded lazily by `dagster dev` / the code server (importing this module has no side effects)."""
+    return build_definitions()

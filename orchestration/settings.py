@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -96,6 +97,11 @@ class Settings:
     def export(self) -> None:
         """Put the resolved values into os.environ so that dbt subprocesses see the same paths."""
         os.environ.update(self.dbt_env())
+        # dagster-dbt looks `dbt` up on PATH: make the interpreter's own bin folder (the venv) win,
+        # so `.venv/bin/adwh` works without an activated virtual environment.
+        bin_dir = str(Path(sys.executable).parent)
+        if os.environ.get("PATH", "").split(os.pathsep)[0] != bin_dir:
+            os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
         for path in (self.landing_dir, self.lake_dir, self.warehouse.parent, self.analyst_db.parent):
             path.mkdir(parents=True, exist_ok=True)
 

@@ -5,7 +5,6 @@ any file of the dbt project or the seeds, or was parsed for another set of
 enabled sources (``ADWH_SOURCES`` switches staging models on and off).
 """
 
-from __future__ import annotations
 
 import json
 import os
@@ -42,17 +41,42 @@ def ensure_manifest(project: DbtProject, settings: Settings) -> Path:
     """Parse the dbt project unless the manifest is current for these settings."""
     stamp_path = project.project_dir / project.target_path / PREPARED_STAMP
     wanted = {"sources": list(settings.sources), "target": settings.dbt_target}
+    same_settings = stamp_path.exists() and json.loads(stamp_path.read_text()) == wanted
     current = (
-        project.manifest_path.exists()
-        and stamp_path.exists()
-        and json.loads(stamp_path.read_text()) == wanted
+        same_settings
+        and project.manifest_path.exists()
         and project.manifest_path.stat().st_mtime >= _newest_input_mtime()
     )
     if not current:
         settings.export()
+        if not same_settings:
+            # dbt's partial parsing does not see ADWH_SOURCES changes that reach model configs
+            # through macros (config(enabled=adwh_source_enabled(...))): parse from scratch.
+            (project.project_dir / project.target_path / "partial_parse.msgpack").unlink(missing_ok=True)
         project.preparer.prepare(project)
         stamp_path.write_text(json.dumps(wanted))
     return project.manifest_path
+
+
+def load_enabled_manifest(path: Path) -> dict[str, Any]:
+    """The manifest without nodes whose config says enabled: false.
+
+    dbt keeps the data tests of a disabled model (a switched-off source) in ``nodes`` with
+    ``enabled: false``; dagster-dbt would otherwise create asset keys for their disabled models.
+    """
+    manifest = json.loads(path.read_text())
+    dropped = {
+        unique_id for unique_id, node in manifest["nodes"].items() if not node.get("config", {}).get("enabled", True)
+    }
+    if not dropped:
+        return manifest
+    manifest["nodes"] = {k: v for k, v in manifest["nodes"].items() if k not in dropped}
+    for edges in ("child_map", "parent_map"):
+        if edges in manifest:
+            manifest[edges] = {
+                k: [other for other in v if other not in dropped] for k, v in manifest[edges].items() if k not in dropped
+            }
+    return manifest
 
 
 class AdwhTranslator(DagsterDbtTranslator):
@@ -68,7 +92,7 @@ class AdwhTranslator(DagsterDbtTranslator):
 
 def build_dbt_assets(settings: Settings, partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     project = dbt_project(settings)
-    manifest = ensure_manifest(project, settings)
+    manifest = load_enabled_manifest(ensure_manifest(project, settings))
 
     @dbt_assets(
         manifest=manifest,

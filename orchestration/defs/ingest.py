@@ -1,6 +1,5 @@
 """Ingest assets: one multi-asset per source, daily partitioned (thin: logic in orchestration.ingest)."""
 
-from __future__ import annotations
 
 from datetime import date
 

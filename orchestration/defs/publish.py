@@ -1,6 +1,5 @@
 """The analyst snapshot asset: runs after dbt, in the warehouse pool."""
 
-from __future__ import annotations
 
 import dagster as dg
 

@@ -1,0 +1,48 @@
+{#-
+    Incremental window: the orchestration layer passes --vars {"min_date": ..., "max_date": ...}
+    (ISO dates, half-open: report_date >= min_date and report_date < max_date). On an
+    incremental run the window is REPLACED: every row of the window is deleted, then the
+    window is re-inserted, so a restated day replaces its rows and rows that disappeared
+    from a restated day disappear too. A full refresh (or the first run) builds everything.
+
+    Engine differences are dispatched:
+      * duckdb / default: `append` strategy + a pre-hook `delete ... where <window>`
+        (the pre-hook runs inside the model's transaction, so a failed insert rolls the
+        delete back);
+      * spark: `insert_overwrite` of the report_date partitions (partition_by report_date,
+        no delete needed). Caveat: a day whose restatement has zero rows is not
+        overwritten by insert_overwrite (no partition is written for it).
+-#}
+
+{% macro adwh_window_predicate(column_name='report_date') -%}
+    {{ column_name }} >= cast('{{ var("min_date") }}' as date)
+    and {{ column_name }} < cast('{{ var("max_date") }}' as date)
+{%- endmacro %}
+
+
+{% macro adwh_incremental_strategy() -%}
+    {{ return(adapter.dispatch('adwh_incremental_strategy', 'adwh')()) }}
+{%- endmacro %}
+
+{% macro default__adwh_incremental_strategy() -%}
+    {{ return('append') }}
+{%- endmacro %}
+
+{% macro spark__adwh_incremental_strategy() -%}
+    {{ return('insert_overwrite') }}
+{%- endmacro %}
+
+
+{% macro adwh_delete_window(column_name='report_date') -%}
+    {{ return(adapter.dispatch('adwh_delete_window', 'adwh')(column_name)) }}
+{%- endmacro %}
+
+{% macro default__adwh_delete_window(column_name) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ adwh_window_predicate(column_name) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__adwh_delete_window(column_name) -%}
+    {#- insert_overwrite replaces the partitions of the window: nothing to delete -#}
+{%- endmacro %}

@@ -1,0 +1,190 @@
+{{ config(enabled=adwh_any_source_enabled(adwh_ad_platforms())) }}
+
+{#-
+    One row per platform row with the unified columns of fct_ad_performance_daily, mapped
+    per DESIGN §4 (the same mapping is the seed metric_definitions). Metrics a platform
+    lacks are NULL, never 0. Money stays in the account currency here; channel and FX are
+    applied in the fact. Only the platforms switched on by ADWH_SOURCES are unioned.
+-#}
+
+{%- set enabled = adwh_enabled_sources() -%}
+{%- set email_enabled = 'mailchimp' in enabled or 'klaviyo' in enabled -%}
+{%- set parts = [] -%}
+{%- if 'google_ads' in enabled -%}{%- do parts.append('google_ads') -%}{%- endif -%}
+{%- if 'meta_ads' in enabled -%}{%- do parts.append('meta_ads') -%}{%- endif -%}
+{%- if email_enabled -%}{%- do parts.append('email') -%}{%- endif -%}
+{%- set S = dbt.type_string() -%}
+{%- set B = dbt.type_bigint() -%}
+{%- set F = adwh_type_double() -%}
+
+with
+
+{% if 'google_ads' in enabled -%}
+google_ads_stats as (
+
+    select * from {{ ref('stg_google_ads__ad_stats') }}
+
+),
+
+google_ads as (
+
+    select
+        report_date,
+        'google_ads' as platform,
+        customer_id as account_id,
+        customer_name as account_name,
+        time_zone as account_timezone,
+        campaign_id,
+        campaign_name,
+        advertising_channel_type as campaign_type,
+        ad_group_id,
+        ad_group_name,
+        ad_id,
+        currency_code as currency,
+        cast(cost_micros as {{ F }}) / 1000000.0 as spend,
+        impressions,
+        clicks,
+        interactions as all_clicks,
+        cast(null as {{ B }}) as deliveries,
+        cast(conversions as {{ F }}) as conversions_click_through,
+        cast(view_through_conversions as {{ F }}) as conversions_view_through,
+        conversions_value as conversion_value_click_through,
+        cast(null as {{ F }}) as conversion_value_view_through,
+        cast(null as {{ F }}) as conversions_unsplit,
+        cast(null as {{ F }}) as conversion_value_unsplit
+
+    from google_ads_stats
+
+),
+
+{% endif -%}
+{% if 'meta_ads' in enabled -%}
+meta_ads_insights as (
+
+    select * from {{ ref('stg_meta_ads__ad_insights') }}
+
+),
+
+meta_ads_conversions as (
+
+    select * from {{ ref('int_meta_ads__conversions_pivoted') }}
+
+),
+
+meta_ads as (
+
+    select
+        meta_ads_insights.report_date,
+        'meta_ads' as platform,
+        meta_ads_insights.account_id,
+        meta_ads_insights.account_name,
+        meta_ads_insights.account_timezone,
+        meta_ads_insights.campaign_id,
+        meta_ads_insights.campaign_name,
+        cast(null as {{ S }}) as campaign_type,
+        meta_ads_insights.ad_set_id as ad_group_id,
+        meta_ads_insights.ad_set_name as ad_group_name,
+        meta_ads_insights.ad_id,
+        meta_ads_insights.account_currency as currency,
+        meta_ads_insights.spend,
+        meta_ads_insights.impressions,
+        meta_ads_insights.inline_link_clicks as clicks,
+        meta_ads_insights.clicks as all_clicks,
+        cast(null as {{ B }}) as deliveries,
+        -- Meta has conversions: an ad/day without a configured action type had none (0)
+        coalesce(meta_ads_conversions.conversions_click_through, 0) as conversions_click_through,
+        coalesce(meta_ads_conversions.conversions_view_through, 0) as conversions_view_through,
+        coalesce(meta_ads_conversions.conversion_value_click_through, 0) as conversion_value_click_through,
+        coalesce(meta_ads_conversions.conversion_value_view_through, 0) as conversion_value_view_through,
+        cast(null as {{ F }}) as conversions_unsplit,
+        cast(null as {{ F }}) as conversion_value_unsplit
+
+    from meta_ads_insights
+    left join meta_ads_conversions
+        on meta_ads_insights.report_date = meta_ads_conversions.report_date
+        and meta_ads_insights.account_id = meta_ads_conversions.account_id
+        and meta_ads_insights.ad_id = meta_ads_conversions.ad_id
+
+),
+
+{% endif -%}
+{% if email_enabled -%}
+email_daily as (
+
+    select * from {{ ref('int_email_snapshots_differenced') }}
+
+),
+
+email as (
+
+    select
+        report_date,
+        platform,
+        account_id,
+        cast(null as {{ S }}) as account_name,
+        cast(null as {{ S }}) as account_timezone,
+        campaign_id,
+        campaign_name,
+        campaign_type,
+        cast(null as {{ S }}) as ad_group_id,
+        cast(null as {{ S }}) as ad_group_name,
+        cast(null as {{ S }}) as ad_id,
+        cast(null as {{ S }}) as currency,
+        cast(0 as {{ F }}) as spend,
+        impressions,
+        clicks,
+        all_clicks,
+        deliveries,
+        cast(null as {{ F }}) as conversions_click_through,
+        cast(null as {{ F }}) as conversions_view_through,
+        cast(null as {{ F }}) as conversion_value_click_through,
+        cast(null as {{ F }}) as conversion_value_view_through,
+        conversions_unsplit,
+        conversion_value_unsplit
+
+    from email_daily
+
+),
+
+{% endif -%}
+unioned as (
+
+    {% for part in parts -%}
+    select * from {{ part }}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+final as (
+
+    select
+        report_date,
+        cast(platform as {{ S }}) as platform,
+        cast(account_id as {{ S }}) as account_id,
+        cast(account_name as {{ S }}) as account_name,
+        cast(account_timezone as {{ S }}) as account_timezone,
+        cast(campaign_id as {{ S }}) as campaign_id,
+        cast(campaign_name as {{ S }}) as campaign_name,
+        cast(campaign_type as {{ S }}) as campaign_type,
+        cast(ad_group_id as {{ S }}) as ad_group_id,
+        cast(ad_group_name as {{ S }}) as ad_group_name,
+        cast(ad_id as {{ S }}) as ad_id,
+        cast(currency as {{ S }}) as currency,
+        cast(spend as {{ F }}) as spend,
+        cast(impressions as {{ B }}) as impressions,
+        cast(clicks as {{ B }}) as clicks,
+        cast(all_clicks as {{ B }}) as all_clicks,
+        cast(deliveries as {{ B }}) as deliveries,
+        cast(conversions_click_through as {{ F }}) as conversions_click_through,
+        cast(conversions_view_through as {{ F }}) as conversions_view_through,
+        cast(conversion_value_click_through as {{ F }}) as conversion_value_click_through,
+        cast(conversion_value_view_through as {{ F }}) as conversion_value_view_through,
+        cast(conversions_unsplit as {{ F }}) as conversions_unsplit,
+        cast(conversion_value_unsplit as {{ F }}) as conversion_value_unsplit
+
+    from unioned
+
+)
+
+select * from final

@@ -1,0 +1,140 @@
+{{ config(enabled=adwh_source_enabled('meta_ads')) }}
+
+{#-
+    Meta conversions per ad and day, from the long actions table and the
+    meta_conversion_action_types seed.
+
+    Types of one conversion_group describe the same events (purchase, omni_purchase and
+    offsite_conversion.fb_pixel_purchase are the same purchases): per ad/day and kind
+    (count or value) only the present type with the best (lowest) priority is counted, so
+    a purchase is counted once. Then: click-through = that type in the click window
+    (var meta_click_window, default 7d_click), view-through = in the view window
+    (var meta_view_window, default 1d_view); groups are added up.
+-#}
+
+{%- set click_window = var('meta_click_window') -%}
+{%- set view_window = var('meta_view_window') -%}
+
+with
+
+actions as (
+
+    select * from {{ ref('stg_meta_ads__ad_actions') }}
+
+),
+
+action_types as (
+
+    select * from {{ ref('meta_conversion_action_types') }}
+
+),
+
+conversion_actions as (
+
+    select
+        actions.report_date,
+        actions.account_id,
+        actions.campaign_id,
+        actions.ad_set_id,
+        actions.ad_id,
+        actions.kind,
+        actions.action_type,
+        actions.attribution_window,
+        actions.value,
+        action_types.conversion_group,
+        action_types.priority
+
+    from actions
+    inner join action_types
+        on actions.action_type = action_types.action_type
+    where action_types.is_conversion
+
+),
+
+types_present as (
+
+    select distinct
+        report_date,
+        account_id,
+        ad_id,
+        kind,
+        conversion_group,
+        action_type,
+        priority
+
+    from conversion_actions
+
+),
+
+types_ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by report_date, account_id, ad_id, kind, conversion_group
+            order by priority, action_type
+        ) as type_rank
+
+    from types_present
+
+),
+
+chosen_actions as (
+
+    select conversion_actions.*
+
+    from conversion_actions
+    inner join types_ranked
+        on conversion_actions.report_date = types_ranked.report_date
+        and conversion_actions.account_id = types_ranked.account_id
+        and conversion_actions.ad_id = types_ranked.ad_id
+        and conversion_actions.kind = types_ranked.kind
+        and conversion_actions.conversion_group = types_ranked.conversion_group
+        and conversion_actions.action_type = types_ranked.action_type
+    where types_ranked.type_rank = 1
+
+),
+
+pivoted as (
+
+    select
+        report_date,
+        account_id,
+        ad_id,
+        max(campaign_id) as campaign_id,
+        max(ad_set_id) as ad_set_id,
+        sum(case when kind = 'action' and attribution_window = '{{ click_window }}' then value else 0 end)
+            as conversions_click_through,
+        sum(case when kind = 'action' and attribution_window = '{{ view_window }}' then value else 0 end)
+            as conversions_view_through,
+        sum(case when kind = 'action_value' and attribution_window = '{{ click_window }}' then value else 0 end)
+            as conversion_value_click_through,
+        sum(case when kind = 'action_value' and attribution_window = '{{ view_window }}' then value else 0 end)
+            as conversion_value_view_through
+
+    from chosen_actions
+    group by
+        report_date,
+        account_id,
+        ad_id
+
+),
+
+final as (
+
+    select
+        report_date,
+        account_id,
+        campaign_id,
+        ad_set_id,
+        ad_id,
+        cast(conversions_click_through as {{ adwh_type_double() }}) as conversions_click_through,
+        cast(conversions_view_through as {{ adwh_type_double() }}) as conversions_view_through,
+        cast(conversion_value_click_through as {{ adwh_type_double() }}) as conversion_value_click_through,
+        cast(conversion_value_view_through as {{ adwh_type_double() }}) as conversion_value_view_through
+
+    from pivoted
+
+)
+
+select * from final

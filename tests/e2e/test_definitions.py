@@ -1,0 +1,97 @@
+"""The Dagster definitions load, form one connected graph, and snapshot their asset keys."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from orchestration.definitions import ALL_ASSETS_JOB, build_definitions
+from orchestration.defs.partitions import WAREHOUSE_POOL
+from orchestration.settings import Settings
+
+# Snapshot of every asset key (change deliberately: analysts and operators rely on these names).
+ALL_KEYS = sorted(
+    [
+        "analyst_snapshot",
+        "intermediate/int_ad_performance_unioned",
+        "intermediate/int_email_snapshots_differenced",
+        "intermediate/int_meta_ads__conversions_pivoted",
+        "marts/fct_ad_performance_daily",
+        "marts/mart_campaign_performance_daily",
+        "quarantine/ga4/rejects",
+        "quarantine/google_ads/rejects",
+        "quarantine/klaviyo/rejects",
+        "quarantine/mailchimp/rejects",
+        "quarantine/meta_ads/rejects",
+        "raw/ga4/event_params",
+        "raw/ga4/events",
+        "raw/google_ads/ad_stats",
+        "raw/klaviyo/campaign_snapshots",
+        "raw/mailchimp/campaign_snapshots",
+        "raw/meta_ads/ad_actions",
+        "raw/meta_ads/ad_insights",
+        "seeds/channel_mapping",
+        "seeds/fx_rates",
+        "seeds/meta_conversion_action_types",
+        "seeds/metric_definitions",
+        "staging/stg_ga4__event_params",
+        "staging/stg_ga4__events",
+        "staging/stg_google_ads__ad_stats",
+        "staging/stg_klaviyo__campaign_snapshots",
+        "staging/stg_mailchimp__campaign_snapshots",
+        "staging/stg_meta_ads__ad_actions",
+        "staging/stg_meta_ads__ad_insights",
+    ]
+)
+
+
+def _settings(tmp_path, sources: str) -> Settings:
+    return Settings.from_env({"ADWH_DATA_DIR": str(tmp_path / "data"), "ADWH_SOURCES": sources})
+
+
+def _keys(defs: dg.Definitions) -> set[str]:
+    return {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
+
+
+def test_asset_keys_snapshot(tmp_path):
+    defs = build_definitions(_settings(tmp_path, "google_ads,meta_ads,mailchimp,klaviyo,ga4"))
+    assert sorted(_keys(defs)) == ALL_KEYS
+    assert defs.resolve_job_def(ALL_ASSETS_JOB) is not None
+    assert defs.resolve_schedule_def("nightly").cron_schedule == "0 2 * * *"
+
+
+def test_graph_is_connected_sources_to_staging(tmp_path):
+    defs = build_definitions(_settings(tmp_path, "google_ads,meta_ads,mailchimp,klaviyo,ga4"))
+    graph = defs.resolve_asset_graph()
+    by_name = {key.path[-1]: key for key in graph.get_all_asset_keys()}
+    parents = graph.get(by_name["stg_google_ads__ad_stats"]).parent_keys
+    assert dg.AssetKey(["raw", "google_ads", "ad_stats"]) in parents
+    parents = graph.get(by_name["stg_meta_ads__ad_actions"]).parent_keys
+    assert dg.AssetKey(["raw", "meta_ads", "ad_actions"]) in parents
+    # the ingest assets are real (materialisable) assets, not external stubs
+    assert graph.get(dg.AssetKey(["raw", "google_ads", "ad_stats"])).is_materializable
+
+
+def test_every_asset_is_daily_partitioned_and_warehouse_writers_share_pool(tmp_path):
+    defs = build_definitions(_settings(tmp_path, "google_ads,meta_ads,mailchimp,klaviyo,ga4"))
+    graph = defs.resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if node.is_materializable:
+            assert isinstance(node.partitions_def, dg.DailyPartitionsDefinition), key
+    pools = {}
+    for assets_def in defs.assets:
+        if isinstance(assets_def, dg.AssetsDefinition):
+            for op_def in [assets_def.node_def]:
+                pools[assets_def.node_def.name] = getattr(op_def, "pool", None)
+    assert pools["adwh_dbt"] == WAREHOUSE_POOL
+    assert pools["analyst_snapshot"] == WAREHOUSE_POOL
+    assert pools["ingest_google_ads"] is None  # ingestion never opens the warehouse
+
+
+def test_switched_off_sources_leave_the_graph(tmp_path):
+    defs = build_definitions(_settings(tmp_path, "google_ads,mailchimp"))
+    keys = _keys(defs)
+    assert not any("meta_ads" in k or "klaviyo" in k or "ga4" in k for k in keys), sorted(keys)
+    assert "raw/google_ads/ad_stats" in keys and "raw/mailchimp/campaign_snapshots" in keys
+    assert {"marts/fct_ad_performance_daily", "marts/mart_campaign_performance_daily"} <= keys

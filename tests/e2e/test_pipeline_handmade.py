@@ -1,0 +1,213 @@
+"""End to end over hand-written native exports (not written by the project's generator).
+
+Runs the real pipeline in-process through Dagster (ingest -> dbt build -> publish)
+and checks the unified fact against values computed by hand from the files in
+tests/e2e/landing/ under the DESIGN §4 mapping. Then: a second run gives identical
+marts, and a restated day replaces its old values without duplicating.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.cli import run_pipeline
+from orchestration.settings import REPO_ROOT, Settings
+
+pytestmark = pytest.mark.e2e
+
+LANDING = Path(__file__).parent / "landing"
+D1, D2 = date(2024, 3, 1), date(2024, 3, 2)
+
+# Hand-computed from the files (DESIGN §4):
+# google_ads 03-01 (JSON, USD): impressions 1000+400+25000; clicks 52+8+40; interactions 52+9+40;
+#   cost (41_500_000+9_120_000+30_000_000)/1e6; conversions 3.5+0(absent)+1.0; view-through 4 (display only);
+#   value 210+80.
+# google_ads 03-02: JSON USD ad 40001 (900, 45, 46, 38.00, conv 2.0, value 120) + UI CSV EUR
+#   ("1,204"+"3,000" impr, 61+9 clicks, 61+"1,010" interactions, 48.30+12.00 cost, conv 2.00 + '--'=0,
+#   view-through '--'=0 + 1, value "1,150.00"); the two `Total:` lines are not rows.
+# meta_ads 03-01: impressions 20000+5000; link clicks 230+35; all clicks 410+60; spend 150.25+20.00;
+#   purchase/omni_purchase/fb_pixel_purchase are the same purchases: 7d_click 5 once; 1d_view 2; values 500 / 200.
+# meta_ads 03-02: 18000; 200; 380; 140.00; purchase+omni (no pixel) 7d_click 4, 1d_view 1; values 400 / 100;
+#   add_to_cart is not a conversion.
+# mailchimp (lifetime snapshots; first snapshot = first day): impressions = proxy-excluded unique opens
+#   2300 then 2600-2300; clicks = unique_subscriber_clicks 230 then 265-230; all clicks 400 then 470-400;
+#   deliveries 10000-50-150 then 0.
+# klaviyo (two messages of one campaign, summed): opens_unique 2200+400 then (2500+420)-2600;
+#   clicks_unique 120+20 then (135+21)-140; clicks 180+30 then (200+32)-210; delivered 4950+990 then 0;
+#   unsplit conversions 6+1 then (8+1)-7; value 420+50 then (560+50)-470.
+EXPECTED = {
+    # (platform, day): (impressions, clicks, all_clicks, spend (account ccy), conv_ct, conv_vt, value_ct, value_vt, deliveries, unsplit)
+    ("google_ads", D1): (26400, 100, 101, Decimal("80.62"), 4.5, 4, 290.0, None, None, None),
+    ("google_ads", D2): (5104, 115, 1117, None, 4.0, 1, 1270.0, None, None, None),  # spend: two currencies
+    ("meta_ads", D1): (25000, 265, 470, Decimal("170.25"), 5, 2, 500.0, 200.0, None, None),
+    ("meta_ads", D2): (18000, 200, 380, Decimal("140.00"), 4, 1, 400.0, 100.0, None, None),
+    ("mailchimp", D1): (2300, 230, 400, Decimal("0"), None, None, None, None, 9800, None),
+    ("mailchimp", D2): (300, 35, 70, Decimal("0"), None, None, None, None, 0, None),
+    ("klaviyo", D1): (2600, 140, 210, Decimal("0"), None, None, None, None, 5940, 7),
+    ("klaviyo", D2): (320, 16, 22, Decimal("0"), None, None, None, None, 0, 2),
+}
+
+
+def _fx(currency: str, day: date) -> Decimal:
+    """rate_to_usd of the latest seed rate on or before `day` (read straight from the seed CSV)."""
+    best = None
+    with open(REPO_ROOT / "seeds" / "fx_rates.csv", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["currency_code"] == currency and date.fromisoformat(row["rate_date"]) <= day:
+                if best is None or row["rate_date"] > best[0]:
+                    best = (row["rate_date"], Decimal(row["rate_to_usd"]))
+    assert best is not None, f"no {currency} rate in the seed for {day}"
+    return best[1]
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    root = tmp_path_factory.mktemp("handmade")
+    landing = root / "landing"
+    shutil.copytree(LANDING, landing)
+    home = root / "dagster_home"
+    home.mkdir()
+    shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    mp = pytest.MonkeyPatch()
+    for key, value in {
+        "ADWH_DATA_DIR": str(root / "data"),
+        "ADWH_LANDING_DIR": str(landing),
+        "ADWH_LAKE_DIR": str(root / "lake"),
+        "ADWH_WAREHOUSE": str(root / "warehouse.duckdb"),
+        "ADWH_ANALYST_DB": str(root / "analyst.duckdb"),
+        "ADWH_START_DATE": "2024-01-01",
+        "ADWH_SOURCES": "google_ads,meta_ads,mailchimp,klaviyo,ga4",
+        "ADWH_REPORTING_CURRENCY": "USD",
+        "DAGSTER_HOME": str(home),
+    }.items():
+        mp.setenv(key, value)
+    settings = Settings.from_env()
+    assert run_pipeline(settings, D1, D2, quiet=True), "first run failed"
+    yield settings
+    mp.undo()
+
+
+def _rows(settings: Settings, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(settings.analyst_db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def _platform_day(settings: Settings) -> dict:
+    rows = _rows(
+        settings,
+        """select platform, report_date, sum(impressions), sum(clicks), sum(all_clicks), sum(spend),
+                  sum(conversions_click_through), sum(conversions_view_through),
+                  sum(conversion_value_click_through), sum(conversion_value_view_through),
+                  sum(deliveries), sum(conversions_unsplit), count(*)
+           from marts.fct_ad_performance_daily group by 1, 2""",
+    )
+    return {(r[0], r[1]): r[2:] for r in rows}
+
+
+def _close(actual, expected, what):
+    if expected is None:
+        assert actual is None, f"{what}: expected NULL (platform lacks the metric), got {actual}"
+    else:
+        assert actual is not None and abs(float(actual) - float(expected)) < 1e-6, f"{what}: {actual} != {expected}"
+
+
+def test_fact_equals_hand_computed_values(env):
+    got = _platform_day(env)
+    assert set(got) == set(EXPECTED), sorted(got)
+    names = ["impressions", "clicks", "all_clicks", "spend", "conv_ct", "conv_vt", "value_ct", "value_vt", "deliveries", "unsplit"]
+    for key, expected in EXPECTED.items():
+        for name, actual, want in zip(names, got[key][:10], expected):
+            if name == "spend" and want is None:
+                continue
+            _close(actual, want, f"{key} {name}")
+
+
+def test_grain_rows_and_total_lines_not_counted(env):
+    counts = {k: v[10] for k, v in _platform_day(env).items()}
+    # google 03-01: 3 ads; 03-02: 1 JSON ad + 2 CSV ads (the 2 Total lines are not rows)
+    assert counts[("google_ads", D1)] == 3 and counts[("google_ads", D2)] == 3
+    assert counts[("meta_ads", D1)] == 2 and counts[("meta_ads", D2)] == 1
+    assert counts[("klaviyo", D1)] == 1  # two messages -> one campaign row
+
+
+def test_spend_reporting_uses_fx_seed(env):
+    rows = _rows(
+        env,
+        """select currency, sum(spend), sum(spend_reporting) from marts.fct_ad_performance_daily
+           where platform = 'google_ads' and report_date = date '2024-03-02' group by 1""",
+    )
+    by_ccy = {r[0]: (r[1], r[2]) for r in rows}
+    assert set(by_ccy) == {"USD", "EUR"}
+    eur_spend, eur_reporting = by_ccy["EUR"]
+    _close(eur_spend, Decimal("60.30"), "EUR spend")
+    _close(eur_reporting, Decimal("60.30") * _fx("EUR", D2) / _fx("USD", D2), "EUR spend in USD")
+    _close(by_ccy["USD"][1], Decimal("38.00"), "USD spend in USD")
+
+
+def test_campaign_ctr_is_ratio_of_sums(env):
+    # Brand Search (201): 03-01 clicks 52+8 over 1000+400 impressions, 03-02 45 over 900.
+    rows = _rows(
+        env,
+        """select report_date, impressions, clicks, ctr from marts.mart_campaign_performance_daily
+           where platform = 'google_ads' and campaign_id = '201' order by report_date""",
+    )
+    assert [(r[1], r[2]) for r in rows] == [(1400, 60), (900, 45)]
+    _close(rows[0][3], 60 / 1400, "ctr 03-01")
+    _close(rows[1][3], 45 / 900, "ctr 03-02")
+    # over both days the ratio of sums (105/2300), not the mean of the daily ratios
+    total = _rows(
+        env,
+        """select sum(clicks) / sum(impressions), avg(ctr) from marts.mart_campaign_performance_daily
+           where platform = 'google_ads' and campaign_id = '201'""",
+    )[0]
+    assert abs(total[0] - 105 / 2300) < 1e-12 and abs(total[1] - 105 / 2300) > 1e-4
+
+
+def test_ga4_user_id_hashed_in_lake_and_warehouse(env):
+    raw = (env.lake_dir / "raw" / "ga4").rglob("*.parquet")
+    for path in raw:
+        assert b"jane.doe@example.com" not in path.read_bytes()
+    assert b"jane.doe@example.com" not in env.warehouse.read_bytes()
+
+
+def test_rerun_gives_identical_marts(env):
+    before = _rows(env, "select * from marts.fct_ad_performance_daily order by all")
+    mart_before = _rows(env, "select * from marts.mart_campaign_performance_daily order by all")
+    assert run_pipeline(env, D1, D2, quiet=True)
+    assert _rows(env, "select * from marts.fct_ad_performance_daily order by all") == before
+    assert _rows(env, "select * from marts.mart_campaign_performance_daily order by all") == mart_before
+
+
+def test_restated_day_replaces_not_duplicates(env):
+    """Google re-exports 03-01: late conversions for ad 40001 and ad 40002 gone."""
+    path = env.landing_dir / "google_ads" / "2024-03-01" / "search_stream.json"
+    batches = json.loads(path.read_text())
+    batches[0]["results"][0]["metrics"]["conversions"] = 5.0  # was 3.5
+    del batches[0]["results"][1]  # ad 40002 no longer reported
+    path.write_text(json.dumps(batches))
+    assert run_pipeline(env, D1, D1, quiet=True)
+    got = _platform_day(env)
+    # 03-01 now: impressions 1000+25000, clicks 52+40, conversions 5.0+1.0, 2 rows
+    _close(got[("google_ads", D1)][0], 26000, "restated impressions")
+    _close(got[("google_ads", D1)][4], 6.0, "restated conversions")
+    assert got[("google_ads", D1)][10] == 2
+    # other days and platforms untouched
+    _close(got[("google_ads", D2)][0], 5104, "03-02 untouched")
+    _close(got[("meta_ads", D1)][0], 25000, "meta untouched")
+    dupes = _rows(
+        env,
+        """select count(*) from (select report_date, platform, account_id, campaign_id, ad_group_id, ad_id, count(*) n
+           from marts.fct_ad_performance_daily group by all having count(*) > 1)""",
+    )
+    assert dupes == [(0,)]
