@@ -57,7 +57,7 @@ def dagster_instance(settings: Settings) -> Iterator["object"]:
         instance.dispose()
 
 
-def run_pipeline(settings: Settings, start: date, end: date, *, quiet: bool = False) -> bool:
+def run_pipeline(settings: Settings, start: date, end: date, *, quiet: bool = False, log_level: str = "INFO") -> bool:
     """Materialise every asset for report dates start..end (inclusive), in-process."""
     from orchestration.definitions import ALL_ASSETS_JOB, build_definitions
 
@@ -75,7 +75,12 @@ def run_pipeline(settings: Settings, start: date, end: date, *, quiet: bool = Fa
         "adwh/trigger": "cli",
     }
     with dagster_instance(settings) as instance:
-        result = job.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
+        result = job.execute_in_process(
+            instance=instance,
+            tags=tags,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        )
     if not result.success:
         for event in result.all_events:
             if event.is_failure and event.event_specific_data is not None:
@@ -122,8 +127,8 @@ def query(settings: Settings, sql: str, fmt: str = "table") -> str:
 HEADLINES = {
     "CTR, clicks and spend by platform and channel": """
         select platform, channel,
-               sum(impressions) as impressions,
-               sum(clicks) as clicks,
+               cast(sum(impressions) as bigint) as impressions,
+               cast(sum(clicks) as bigint) as clicks,
                round(sum(clicks) / nullif(sum(impressions), 0) * 100, 3) as ctr_pct,
                round(sum(spend_reporting), 2) as spend_reporting,
                any_value(reporting_currency) as currency
@@ -132,7 +137,7 @@ HEADLINES = {
         order by platform, channel""",
     "Top campaigns by spend (mart_campaign_performance_daily)": """
         select platform, campaign_name,
-               sum(impressions) as impressions, sum(clicks) as clicks,
+               cast(sum(impressions) as bigint) as impressions, cast(sum(clicks) as bigint) as clicks,
                round(sum(clicks) / nullif(sum(impressions), 0) * 100, 3) as ctr_pct,
                round(sum(spend_reporting), 2) as spend_reporting,
                round(sum(spend_reporting) / nullif(sum(clicks), 0), 2) as cpc
@@ -151,7 +156,7 @@ def demo(settings: Settings, *, days: int = DEMO_DAYS, scale: int = 1) -> int:
     print(f"adwh demo: writing {days} days of sample native exports ({start} .. {end}) to {settings.landing_dir}")
     generate(settings.landing_dir, start, end, scale=scale, sources=settings.sources)
     print("running the pipeline (ingest -> dbt build -> publish) in-process through Dagster ...")
-    if not run_pipeline(settings, start, end, quiet=True):
+    if not run_pipeline(settings, start, end, quiet=True, log_level="WARNING"):
         print("adwh demo: the run failed (see above)", file=sys.stderr)
         return 1
     print(f"\nwarehouse: {settings.warehouse}\nanalyst snapshot: {settings.analyst_db}\n")

@@ -37,25 +37,38 @@ def _newest_input_mtime() -> float:
     return newest
 
 
+def _manifest_signature(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_mtime_ns, stat.st_size]
+
+
 def ensure_manifest(project: DbtProject, settings: Settings) -> Path:
-    """Parse the dbt project unless the manifest is current for these settings."""
+    """Parse the dbt project unless the manifest is current for these settings.
+
+    The stamp records the settings the manifest was parsed for and the manifest file's own
+    signature, so a manifest written by anything else (a manual ``dbt parse`` with other
+    ``ADWH_SOURCES``) is never mistaken for ours.
+    """
     stamp_path = project.project_dir / project.target_path / PREPARED_STAMP
     wanted = {"sources": list(settings.sources), "target": settings.dbt_target}
-    same_settings = stamp_path.exists() and json.loads(stamp_path.read_text()) == wanted
+    stamp = json.loads(stamp_path.read_text()) if stamp_path.exists() else {}
+    manifest = project.manifest_path
     current = (
-        same_settings
-        and project.manifest_path.exists()
-        and project.manifest_path.stat().st_mtime >= _newest_input_mtime()
+        stamp.get("settings") == wanted
+        and manifest.exists()
+        and stamp.get("manifest") == _manifest_signature(manifest)
+        and manifest.stat().st_mtime >= _newest_input_mtime()
     )
     if not current:
         settings.export()
-        if not same_settings:
-            # dbt's partial parsing does not see ADWH_SOURCES changes that reach model configs
-            # through macros (config(enabled=adwh_source_enabled(...))): parse from scratch.
+        # dbt's partial parsing does not see ADWH_SOURCES changes that reach model configs
+        # through macros (config(enabled=adwh_source_enabled(...))): parse from scratch
+        # whenever the settings differ from the last parse.
+        if stamp.get("settings") != wanted:
             (project.project_dir / project.target_path / "partial_parse.msgpack").unlink(missing_ok=True)
         project.preparer.prepare(project)
-        stamp_path.write_text(json.dumps(wanted))
-    return project.manifest_path
+        stamp_path.write_text(json.dumps({"settings": wanted, "manifest": _manifest_signature(manifest)}))
+    return manifest
 
 
 def load_enabled_manifest(path: Path) -> dict[str, Any]:
