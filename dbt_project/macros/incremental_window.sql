@@ -14,9 +14,24 @@
         overwritten by insert_overwrite (no partition is written for it).
 -#}
 
+{#-
+    The replaced window is the partition window plus ONE trailing day: the e-mail
+    platforms' daily figures are differences of consecutive lifetime snapshots, so a
+    restated snapshot of day D also changes day D+1. Rebuilding D+1 from the current raw
+    layer is idempotent for every platform (same inputs, same rows).
+-#}
+{% macro adwh_window_end() -%}
+    {%- set max_date = var("max_date") -%}
+    {%- if max_date >= '9999-12-31' -%}
+        {{ return(max_date) }}
+    {%- endif -%}
+    {%- set day = modules.datetime.datetime.strptime(max_date, '%Y-%m-%d') + modules.datetime.timedelta(days=1) -%}
+    {{ return(day.strftime('%Y-%m-%d')) }}
+{%- endmacro %}
+
 {% macro adwh_window_predicate(column_name='report_date') -%}
     {{ column_name }} >= cast('{{ var("min_date") }}' as date)
-    and {{ column_name }} < cast('{{ var("max_date") }}' as date)
+    and {{ column_name }} < cast('{{ adwh_window_end() }}' as date)
 {%- endmacro %}
 
 

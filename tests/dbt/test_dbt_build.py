@@ -427,7 +427,8 @@ def test_restatement_replaces_window(built, tmp_path):
         google_day1()[2],
     ]
     write_table(lake, "google_ads", "ad_stats", D1, restated)
-    # also change 2024-03-02 in the lake: OUTSIDE the window, so it must NOT change in the fact
+    # also change 2024-03-02 in the lake: the window's trailing day (e-mail snapshot differences
+    # of D+1 depend on D), so it is rebuilt from the current raw layer too
     write_table(lake, "google_ads", "ad_stats", D2,
                 [google_row(D2, "G1", "Search Brand", "SEARCH", "AG1", "A1", 9999, 1, 1, 1, 0.0, 0.0, 0)])
     result = run_dbt(tmp_path, lake, warehouse, [
@@ -440,12 +441,22 @@ def test_restatement_replaces_window(built, tmp_path):
     (a1,) = [r for r in rows if r["ad_id"] == "A1"]
     assert a1["impressions"] == 1100 and a1["spend"] == pytest.approx(13.0)
     (d2,) = fact(warehouse, "platform = 'google_ads' and report_date = '2024-03-02'")
-    assert d2["impressions"] == 3000  # untouched: outside the window
+    assert d2["impressions"] == 9999  # the trailing day follows the raw layer
     (g1,) = mart(warehouse, "campaign_id = 'G1' and report_date = '2024-03-01'")
     assert g1["impressions"] == 1100 and g1["ctr"] == pytest.approx(55 / 1100)
     # other platforms' rows of the window were rebuilt, not lost or doubled
     counts = dict(query(warehouse, "select platform, count(*) from marts.fct_ad_performance_daily group by 1"))
     assert counts == {"google_ads": 3, "meta_ads": 3, "mailchimp": 2, "klaviyo": 2}
+    # a day BEFORE the window is never touched, even when its raw data changed
+    write_table(lake, "google_ads", "ad_stats", D1,
+                [google_row(D1, "G1", "Search Brand", "SEARCH", "AG1", "A1", 7777, 1, 1, 1, 0.0, 0.0, 0)])
+    result = run_dbt(tmp_path, lake, warehouse, [
+        "build", "--select", "+mart_campaign_performance_daily", "--exclude", "resource_type:seed",
+        "--vars", json.dumps({"min_date": "2024-03-02", "max_date": "2024-03-03"}),
+    ])
+    check(result)
+    rows = fact(warehouse, "platform = 'google_ads' and report_date = '2024-03-01'")
+    assert sorted(r["impressions"] for r in rows) == sorted([1100, google_day1()[2]["impressions"]])
 
 
 def test_missing_fx_rate_fails_build(built, tmp_path):

@@ -211,3 +211,16 @@ def test_restated_day_replaces_not_duplicates(env):
            from marts.fct_ad_performance_daily group by all having count(*) > 1)""",
     )
     assert dupes == [(0,)]
+
+
+def test_restated_email_snapshot_updates_next_day(env):
+    """A re-exported Mailchimp snapshot of 03-01 changes the 03-01 AND 03-02 differences,
+    even when only 03-01 is re-run."""
+    path = env.landing_dir / "mailchimp" / "2024-03-01" / "reports.json"
+    doc = json.loads(path.read_text())
+    doc["reports"][0]["opens"]["proxy_excluded_unique_opens"] = 2200  # was 2300
+    path.write_text(json.dumps(doc))
+    assert run_pipeline(env, D1, D1, quiet=True)
+    got = _platform_day(env)
+    _close(got[("mailchimp", D1)][0], 2200, "restated day")  # first snapshot
+    _close(got[("mailchimp", D2)][0], 2600 - 2200, "next day follows")  # was 2600 - 2300
