@@ -1,0 +1,238 @@
+{{ config(enabled=adwh_source_enabled('ga4')) }}
+
+{#-
+    One row per GA4 session (DESIGN §5a touchpoint): the session_start event of
+    user_pseudo_id + ga_session_id (session_key = user_pseudo_id || '-' || ga_session_id).
+    If GA4 sent session_start twice for one session, the earliest is kept; a
+    session_start without ga_session_id cannot be keyed and is dropped.
+
+    Traffic source: collected_traffic_source first, else the landing URL's UTMs:
+      source = manual_source / utm_source, medium = manual_medium / utm_medium,
+      campaign_id = manual_campaign_id / utm_campaign / utm_id (the platforms' URL
+      templates put the platform campaign id there), gclid = URL gclid / collected gclid.
+
+    Channel: the channel_mapping seed's `ga4_session` rules; a rule matches when all its
+    non-NULL conditions hold (click id present, lower(source) LIKE source_pattern,
+    lower(medium) LIKE medium_pattern; a missing source / medium is '' for LIKE), the
+    matching rule with the lowest priority wins (ties: the rule's description, for
+    determinism). A Google click (Paid Search by rule) whose campaign_id is a known
+    Google Ads campaign takes the channel of that campaign's type from the seed's
+    `platform_campaign` rows (DISPLAY -> Display, VIDEO -> Video, DEMAND_GEN -> Display);
+    Google Ads must be switched on for that lookup (else Paid Search stays).
+
+    Platform: the ad / email platform the session can be credited to (so first-party
+    credit can meet the platform's own claims): Paid Search / Display / Video with a gclid
+    or google / cpc -> google_ads; Paid Social (fbclid, facebook|instagram paid) ->
+    meta_ads; Email with mc_cid or utm_source mailchimp -> mailchimp, utm_source klaviyo ->
+    klaviyo; anything else NULL.
+-#}
+
+{%- set google_enabled = adwh_source_enabled('google_ads') -%}
+{%- if google_enabled -%}
+    {%- set google_channel = 'coalesce(google_campaign_channels.channel, session_channels.channel)' -%}
+{%- else -%}
+    {%- set google_channel = 'session_channels.channel' -%}
+{%- endif -%}
+
+with
+
+events as (
+
+    select * from {{ ref('stg_ga4__events') }}
+
+),
+
+channel_mapping as (
+
+    select * from {{ ref('channel_mapping') }}
+
+),
+
+{% if google_enabled -%}
+google_ads_stats as (
+
+    select * from {{ ref('stg_google_ads__ad_stats') }}
+
+),
+
+{% endif -%}
+session_starts as (
+
+    select
+        user_pseudo_id,
+        ga_session_id,
+        {{ dbt.concat(["user_pseudo_id", "'-'", "cast(ga_session_id as " ~ dbt.type_string() ~ ")"]) }} as session_key,
+        event_ts_utc as session_start_ts,
+        report_date as session_date,
+        coalesce(traffic_source, url_utm_source) as source,
+        coalesce(traffic_medium, url_utm_medium) as medium,
+        coalesce(traffic_campaign_id, url_utm_campaign, url_utm_id) as campaign_id,
+        coalesce(url_gclid, traffic_gclid) as gclid,
+        url_fbclid as fbclid,
+        url_mc_cid as mc_cid,
+        row_number() over (
+            partition by user_pseudo_id, ga_session_id
+            order by event_timestamp_us, report_date, source_file, record_number
+        ) as start_rank
+
+    from events
+    where event_name = 'session_start'
+        and ga_session_id is not null
+
+),
+
+sessions as (
+
+    select * from session_starts
+    where start_rank = 1
+
+),
+
+session_rules as (
+
+    select * from channel_mapping
+    where mapping_type = 'ga4_session'
+
+),
+
+rule_matches as (
+
+    select
+        sessions.session_key,
+        session_rules.channel,
+        row_number() over (
+            partition by sessions.session_key
+            order by session_rules.priority, session_rules.rule_description
+        ) as rule_rank
+
+    from sessions
+    inner join session_rules
+        on (
+            session_rules.click_id_param is null
+            or (session_rules.click_id_param = 'gclid' and sessions.gclid is not null)
+            or (session_rules.click_id_param = 'fbclid' and sessions.fbclid is not null)
+            or (session_rules.click_id_param = 'mc_cid' and sessions.mc_cid is not null)
+        )
+        and (
+            session_rules.source_pattern is null
+            or lower(coalesce(sessions.source, '')) like session_rules.source_pattern
+        )
+        and (
+            session_rules.medium_pattern is null
+            or lower(coalesce(sessions.medium, '')) like session_rules.medium_pattern
+        )
+
+),
+
+session_channels as (
+
+    select
+        session_key,
+        channel
+    from rule_matches
+    where rule_rank = 1
+
+),
+
+{% if google_enabled -%}
+google_campaign_days as (
+
+    select
+        campaign_id,
+        advertising_channel_type,
+        row_number() over (
+            partition by campaign_id
+            order by report_date desc, advertising_channel_type
+        ) as recency_rank
+
+    from google_ads_stats
+    where campaign_id is not null
+        and advertising_channel_type is not null
+
+),
+
+google_campaign_channels as (
+
+    -- the campaign's latest known type, mapped like the fact maps it (exact type rows)
+    select
+        google_campaign_days.campaign_id,
+        platform_rules.channel
+
+    from google_campaign_days
+    inner join channel_mapping as platform_rules
+        on platform_rules.mapping_type = 'platform_campaign'
+        and platform_rules.platform = 'google_ads'
+        and platform_rules.campaign_type = google_campaign_days.advertising_channel_type
+    where google_campaign_days.recency_rank = 1
+
+),
+
+{% endif -%}
+classified as (
+
+    select
+        sessions.*,
+        case
+            when session_channels.channel = 'Paid Search'
+                and (
+                    sessions.gclid is not null
+                    or (lower(sessions.source) = 'google' and lower(sessions.medium) = 'cpc')
+                )
+                then {{ google_channel }}
+            else coalesce(session_channels.channel, 'Direct')
+        end as channel
+
+    from sessions
+    left join session_channels
+        on sessions.session_key = session_channels.session_key
+    {% if google_enabled -%}
+    left join google_campaign_channels
+        on sessions.campaign_id = google_campaign_channels.campaign_id
+    {%- endif %}
+
+),
+
+with_platform as (
+
+    select
+        *,
+        case
+            when channel in ('Paid Search', 'Display', 'Video')
+                and (gclid is not null or (lower(source) = 'google' and lower(medium) = 'cpc'))
+                then 'google_ads'
+            when channel = 'Paid Social'
+                and (fbclid is not null or lower(source) in ('facebook', 'instagram'))
+                then 'meta_ads'
+            when channel = 'Email'
+                and (mc_cid is not null or lower(source) = 'mailchimp')
+                then 'mailchimp'
+            when channel = 'Email' and lower(source) = 'klaviyo'
+                then 'klaviyo'
+        end as platform
+
+    from classified
+
+),
+
+final as (
+
+    select
+        cast(session_key as {{ dbt.type_string() }}) as session_key,
+        cast(user_pseudo_id as {{ dbt.type_string() }}) as user_pseudo_id,
+        cast(ga_session_id as {{ dbt.type_bigint() }}) as ga_session_id,
+        cast(session_start_ts as {{ dbt.type_timestamp() }}) as session_start_ts,
+        cast(session_date as date) as session_date,
+        cast(source as {{ dbt.type_string() }}) as source,
+        cast(medium as {{ dbt.type_string() }}) as medium,
+        cast(campaign_id as {{ dbt.type_string() }}) as campaign_id,
+        cast(gclid as {{ dbt.type_string() }}) as gclid,
+        cast(fbclid as {{ dbt.type_string() }}) as fbclid,
+        cast(mc_cid as {{ dbt.type_string() }}) as mc_cid,
+        cast(channel as {{ dbt.type_string() }}) as channel,
+        cast(platform as {{ dbt.type_string() }}) as platform
+
+    from with_platform
+
+)
+
+select * from final
