@@ -1,0 +1,81 @@
+{{
+    config(
+        enabled=adwh_source_enabled('ga4'),
+        materialized='table'
+    )
+}}
+
+{#-
+    Conversions per channel set over the paths of the model window (DESIGN §5a): the
+    input of the exact Shapley solve. Grain: channel_set, the sorted distinct channels of
+    a path joined with '|' (e.g. 'Direct|Email|Paid Search'; sorted aggregation is
+    dispatched: macro adwh_sorted_string_agg). At most 2^channels rows.
+-#}
+
+with
+
+paths as (
+
+    select * from {{ ref('int_attribution__paths_built') }}
+
+),
+
+window_bounds as (
+
+    {{ adwh_attribution_window_bounds('paths') }}
+
+),
+
+path_channels as (
+
+    select distinct
+        paths.path_id,
+        paths.channel,
+        case when paths.is_converting then 1 else 0 end as is_converting
+
+    from paths
+    cross join window_bounds
+    where paths.path_end_date >= window_bounds.window_start
+        and paths.path_end_date < window_bounds.window_end
+
+),
+
+path_sets as (
+
+    select
+        path_id,
+        {{ adwh_sorted_string_agg('channel', "'|'") }} as channel_set,
+        max(is_converting) as is_converting
+
+    from path_channels
+    group by path_id
+
+),
+
+counted as (
+
+    select
+        channel_set,
+        sum(is_converting) as conversions,
+        count(*) as paths
+
+    from path_sets
+    group by channel_set
+
+),
+
+final as (
+
+    select
+        counted.channel_set,
+        cast(counted.conversions as {{ dbt.type_bigint() }}) as conversions,
+        cast(counted.paths as {{ dbt.type_bigint() }}) as paths,
+        window_bounds.window_start,
+        window_bounds.window_end
+
+    from counted
+    cross join window_bounds
+
+)
+
+select * from final
