@@ -8,6 +8,7 @@ from orchestration.defs.dbt import build_dbt_assets, dbt_resource
 from orchestration.defs.ingest import build_ingest_asset
 from orchestration.defs.partitions import daily_partitions
 from orchestration.defs.publish import build_publish_asset
+from orchestration.defs.resources import platform_credentials
 from orchestration.defs.schedules import build_nightly_schedule
 from orchestration.settings import Settings
 
@@ -30,7 +31,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         assets=[*ingest, dbt, publish],
         jobs=[job],
         schedules=[build_nightly_schedule(settings, job)],
-        resources={"dbt": dbt_resource(settings)},
+        resources={"dbt": dbt_resource(settings), "platform_credentials": platform_credentials()},
     )
 
 

@@ -60,6 +60,7 @@ class PartitionReport:
     files: list[FileReport] = field(default_factory=list)
     table_rows: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    counter_decreases: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def accounted_for(self) -> bool:
@@ -185,6 +186,15 @@ def ingest_partition(
     report.rows_loaded = arrow_tables[module.PRIMARY_TABLE].num_rows
     report.rows_quarantined = reject_table.num_rows
     report.table_rows = {name: t.num_rows for name, t in arrow_tables.items()}
+    if source in LIFETIME_SOURCES:
+        report.counter_decreases = lifetime_counter_decreases(
+            source, day, arrow_tables[module.PRIMARY_TABLE], lake, module
+        )
+        report.warnings.extend(
+            f"{d['campaign']}: lifetime {d['field']} went down from {d['previous']} ({d['previous_date']}) "
+            f"to {d['value']}: the platform corrected its total; the daily difference is negative (kept)"
+            for d in report.counter_decreases
+        )
     manifest = {
         "source": source,
         "report_date": day.isoformat(),
@@ -194,6 +204,70 @@ def ingest_partition(
     }
     lake.write_partition(source, day, arrow_tables, reject_table, manifest)
     return report
+
+
+# Sources that report lifetime totals per campaign: a counter that goes down between two
+# snapshots is a platform correction (late bounces, reclassified proxy opens). It is loaded
+# (dbt keeps the negative daily difference so sums equal the latest lifetime total) and
+# reported as a warning and by the WARN check `lifetime_counters_monotonic`.
+LIFETIME_SOURCES = ("mailchimp", "klaviyo")
+
+
+def _previous_partition(lake: Lake, source: str, day: date) -> date | None:
+    root = lake.root / "raw" / source
+    if not root.is_dir():
+        return None
+    days = []
+    for folder in root.iterdir():
+        if folder.name.startswith("report_date="):
+            try:
+                other = date.fromisoformat(folder.name.split("=", 1)[1])
+            except ValueError:
+                continue
+            if other < day and lake.read_manifest(source, other) is not None:
+                days.append(other)
+    return max(days) if days else None
+
+
+def lifetime_counter_decreases(
+    source: str, day: date, table: pa.Table, lake: Lake, module: ModuleType
+) -> list[dict[str, Any]]:
+    """Counters of ``table`` lower than in the latest earlier published snapshot of the campaign."""
+    previous_day = _previous_partition(lake, source, day)
+    if previous_day is None or table.num_rows == 0:
+        return []
+    path = lake.raw_dir(source, previous_day) / f"{module.PRIMARY_TABLE}.parquet"
+    if not path.exists():
+        return []
+    import pyarrow.parquet as pq
+
+    key_columns = list(module.GRAIN)
+    counters = [
+        f.name for f in module.SCHEMAS[module.PRIMARY_TABLE]
+        if pa.types.is_integer(f.type) and f.name not in ("record_number",)
+    ]
+    before = {tuple(r[c] for c in key_columns): r for r in pq.read_table(path).to_pylist()}
+    decreases = []
+    for row in table.to_pylist():
+        key = tuple(row[c] for c in key_columns)
+        old = before.get(key)
+        if old is None:
+            continue
+        for column in counters:
+            if old.get(column) is not None and row[column] is not None and row[column] < old[column]:
+                decreases.append(
+                    {
+                        "campaign": "/".join(str(k) for k in key),
+                        "field": column,
+                        "previous": old[column],
+                        "previous_date": previous_day.isoformat(),
+                        "value": row[column],
+                        "report_date": day.isoformat(),
+                        "source_file": row.get("source_file"),
+                        "record_number": row.get("record_number"),
+                    }
+                )
+    return decreases
 
 
 def _drop_cross_file_duplicates(

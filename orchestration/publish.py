@@ -30,6 +30,7 @@ def publish_snapshot(warehouse: Path, analyst_db: Path) -> Path:
     os.close(fd)
     try:
         shutil.copyfile(warehouse, tmp_name)
+        _drop_views(Path(tmp_name))
         with open(tmp_name, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp_name, analyst_db)
@@ -37,6 +38,23 @@ def publish_snapshot(warehouse: Path, analyst_db: Path) -> Path:
         Path(tmp_name).unlink(missing_ok=True)
         raise
     return analyst_db
+
+
+def _drop_views(snapshot: Path) -> None:
+    """Keep only tables in the snapshot. dbt's staging/intermediate views name the warehouse's
+    catalog (``"warehouse"."staging"...``), which does not exist under the snapshot's name, and
+    they read the Parquet lake *live*: a view would show analysts data of a run in progress.
+    The marts are tables, so the snapshot is complete and consistent without the views."""
+    con = duckdb.connect(os.fspath(snapshot))
+    try:
+        views = con.execute(
+            "select schema_name, view_name from duckdb_views() where not internal and database_name = current_database()"
+        ).fetchall()
+        for schema, view in views:
+            con.execute(f'drop view if exists "{schema}"."{view}"')
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
 
 
 def connect_read_only(analyst_db: Path) -> duckdb.DuckDBPyConnection:

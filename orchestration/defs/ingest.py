@@ -5,12 +5,15 @@ from datetime import date
 
 import dagster as dg
 
-from orchestration.ingest import IngestError, PartitionReport, ingest_partition, source_module
+from orchestration.defs.resources import redact
+from orchestration.ingest import LIFETIME_SOURCES, IngestError, PartitionReport, ingest_partition, source_module
 from orchestration.lake import REJECTS, Lake
 from orchestration.settings import Settings
+from orchestration.testhooks import pause_point
 
 ROWS_CHECK = "rows_accounted_for"
 LANDING_CHECK = "landing_export_present"
+COUNTERS_CHECK = "lifetime_counters_monotonic"
 
 
 def raw_asset_key(source: str, table: str) -> dg.AssetKey:
@@ -57,6 +60,17 @@ def build_ingest_asset(source: str, settings: Settings, partitions_def: dg.Parti
             description="Every requested report date has a landing folder (a missing one is 'not exported yet').",
         ),
     ]
+    if source in LIFETIME_SOURCES:
+        check_specs.append(
+            dg.AssetCheckSpec(
+                COUNTERS_CHECK,
+                asset=primary,
+                description=(
+                    "Lifetime counters never go down between consecutive snapshots of a campaign; a decrease "
+                    "(a platform correction) is loaded and gives a negative daily difference, named here."
+                ),
+            )
+        )
 
     @dg.multi_asset(
         name=f"ingest_{source}",
@@ -78,16 +92,22 @@ def build_ingest_asset(source: str, settings: Settings, partitions_def: dg.Parti
                     source=source, day=date.fromisoformat(key), landing_dir=settings.landing_dir, lake=lake
                 )
             except IngestError as exc:
-                errors.append(str(exc))
-                context.log.error(str(exc))
+                errors.append(redact(str(exc)))
+                context.log.error(redact(str(exc)))
+                continue
+            except Exception as exc:  # a bug or an OS error: still name source, date and cause
+                message = redact(f"{source} {key}: unexpected {type(exc).__name__}: {exc} (partition not changed)")
+                errors.append(message)
+                context.log.exception(message)
                 continue
             reports.append(report)
+            pause_point(f"ingest:{source}:{key}")
             context.log.info(
                 f"{source} {key}: {report.status}; read {report.records_read}, loaded {report.rows_loaded}, "
                 f"quarantined {report.rows_quarantined}"
             )
             for warning in report.warnings:
-                context.log.warning(f"{source} {key}: {warning}")
+                context.log.warning(redact(f"{source} {key}: {warning}"))
         missing = [r.report_date for r in reports if r.status == "missing"]
         if errors:
             raise dg.Failure(
@@ -116,6 +136,24 @@ def build_ingest_asset(source: str, settings: Settings, partitions_def: dg.Parti
             },
             description=f"{source}: no export yet for {', '.join(missing)}" if missing else None,
         )
+        if source in LIFETIME_SOURCES:
+            decreases = [d for r in present for d in r.counter_decreases]
+            yield dg.AssetCheckResult(
+                check_name=COUNTERS_CHECK,
+                asset_key=primary,
+                passed=not decreases,
+                severity=dg.AssetCheckSeverity.WARN,
+                metadata={"decreases": dg.MetadataValue.json(decreases)},
+                description=(
+                    "; ".join(
+                        f"{source} campaign {d['campaign']} {d['field']} {d['previous']} ({d['previous_date']}) -> "
+                        f"{d['value']} ({d['report_date']})"
+                        for d in decreases[:20]
+                    )
+                    if decreases
+                    else None
+                ),
+            )
 
     return _ingest
 
@@ -153,11 +191,14 @@ def _rows_check(source, lake: Lake, primary: dg.AssetKey, reports: list[Partitio
     """Compare what the parser read with what is really in the published files."""
     module = source_module(source)
     mismatches = []
+    lines = ["| report date | read | loaded | quarantined | accounted for |", "|---|---|---|---|---|"]
     for r in reports:
         day = date.fromisoformat(r.report_date)
         loaded = lake.row_count(source, day, module.PRIMARY_TABLE)
         quarantined = lake.row_count(source, day, REJECTS)
-        if r.records_read != loaded + quarantined:
+        ok = r.records_read == loaded + quarantined
+        lines.append(f"| {r.report_date} | {r.records_read} | {loaded} | {quarantined} | {'yes' if ok else 'NO'} |")
+        if not ok:
             mismatches.append(
                 {"report_date": r.report_date, "read": r.records_read, "loaded": loaded, "quarantined": quarantined}
             )
@@ -169,5 +210,6 @@ def _rows_check(source, lake: Lake, primary: dg.AssetKey, reports: list[Partitio
             "partitions_checked": len(reports),
             "records_read": sum(r.records_read for r in reports),
             "mismatches": dg.MetadataValue.json(mismatches),
+            "per_partition": dg.MetadataValue.md("\n".join(lines)),
         },
     )

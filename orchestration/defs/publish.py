@@ -6,6 +6,7 @@ import dagster as dg
 from orchestration.defs.partitions import WAREHOUSE_POOL
 from orchestration.publish import publish_snapshot
 from orchestration.settings import Settings
+from orchestration.testhooks import pause_point
 
 
 def build_publish_asset(
@@ -25,6 +26,7 @@ def build_publish_asset(
         ),
     )
     def analyst_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        pause_point("publish")
         path = publish_snapshot(settings.warehouse, settings.analyst_db)
         context.log.info(f"published {path}")
         return dg.MaterializeResult(metadata={"path": str(path), "bytes": path.stat().st_size})
