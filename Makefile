@@ -32,6 +32,10 @@ docs: $(STAMP)
 	cd dbt_project && ADWH_LAKE_DIR=$(CURDIR)/data/lake ADWH_WAREHOUSE=$(CURDIR)/data/warehouse.duckdb \
 		../$(BIN)/dbt docs generate --profiles-dir .. --project-dir .
 
+# Speed/memory of the data-driven attribution on 1M synthetic journeys -> data/benchmark/attribution.md
+benchmark: $(STAMP)
+	$(BIN)/adwh benchmark --journeys 1000000
+
 # Re-resolve the pinned dependency tree (needs the venv for uv).
 lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet uv

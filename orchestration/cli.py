@@ -242,6 +242,37 @@ HEADLINES = {
         group by platform, campaign_name
         order by spend_reporting desc nulls last, clicks desc
         limit 10""",
+    "View-through vs click-through conversions by platform (default windows; Klaviyo does not split)": """
+        select platform,
+               round(sum(case when touch_type = 'click_through' then conversions end), 1) as click_through,
+               round(sum(case when touch_type = 'view_through' then conversions end), 1) as view_through,
+               round(sum(case when touch_type = 'unsplit' then conversions end), 1) as unsplit,
+               string_agg(distinct attribution_window, ', ' order by attribution_window) as windows
+        from marts.mart_conversions_by_touch_type
+        where is_default_window
+        group by platform
+        order by platform""",
+    "Attribution models side by side: attributed conversions by channel (each column sums to the same total)": """
+        select channel,
+               round(sum(attributed_conversions) filter (where model = 'first_touch'), 1) as first_touch,
+               round(sum(attributed_conversions) filter (where model = 'last_touch'), 1) as last_touch,
+               round(sum(attributed_conversions) filter (where model = 'last_non_direct'), 1) as last_non_direct,
+               round(sum(attributed_conversions) filter (where model = 'linear'), 1) as linear,
+               round(sum(attributed_conversions) filter (where model = 'position_based'), 1) as position_based,
+               round(sum(attributed_conversions) filter (where model = 'time_decay'), 1) as time_decay,
+               round(sum(attributed_conversions) filter (where model = 'markov'), 1) as markov,
+               round(sum(attributed_conversions) filter (where model = 'shapley'), 1) as shapley
+        from marts.mart_attribution
+        group by channel
+        order by channel""",
+    "Platform claims vs de-duplicated first-party conversions (GA4, last non-direct)": """
+        select platform,
+               round(sum(claimed_conversions_total), 1) as claimed,
+               round(sum(first_party_conversions), 1) as first_party,
+               round(sum(claimed_conversions_total) / nullif(sum(first_party_conversions), 0), 2) as over_claim_ratio
+        from marts.mart_platform_claims_reconciliation
+        group by platform
+        order by platform""",
 }
 
 
@@ -285,6 +316,14 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--start", type=_date, required=True)
     p_run.add_argument("--end", type=_date, required=True)
 
+    p_bench = sub.add_parser(
+        "benchmark", help="measure the data-driven attribution (SQL aggregation + exact Markov/Shapley) and write a report"
+    )
+    p_bench.add_argument("--journeys", type=int, default=1_000_000)
+    p_bench.add_argument("--channels", type=int, default=9)
+    p_bench.add_argument("--seed", type=int, default=1)
+    p_bench.add_argument("--out", type=Path, default=None, help="report path (.md or .json); default data/benchmark/attribution.md")
+
     p_query = sub.add_parser("query", help="read-only SQL on the analyst snapshot")
     p_query.add_argument("sql")
     p_query.add_argument("--format", choices=("table", "csv"), default="table")
@@ -314,6 +353,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0 if run_pipeline(settings, args.start, args.end) else 1
         if args.command == "query":
             print(query(settings, args.sql, args.format), end="" if args.format == "csv" else "\n")
+            return 0
+        if args.command == "benchmark":
+            from orchestration.benchmark import run_benchmark, to_markdown
+
+            out = args.out or settings.data_dir / "benchmark" / "attribution.md"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            report = run_benchmark(args.journeys, args.channels, args.seed, out=out)
+            print(to_markdown(report))
+            print(f"report written to {out}")
             return 0
     except (CliError, SettingsError) as exc:
         print(f"adwh: {exc}", file=sys.stderr)

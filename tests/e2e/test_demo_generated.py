@@ -3,6 +3,7 @@ computed straight from the generated export files (a second, independent reading
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 from collections import defaultdict
@@ -48,9 +49,19 @@ def test_demo_prints_headlines_and_marts_are_filled(demo_env, capsys):
     assert main(["demo", "--days", str(DAYS)]) == 0
     out = capsys.readouterr().out
     assert "CTR, clicks and spend by platform and channel" in out
+    assert "View-through vs click-through conversions by platform" in out
+    assert "Attribution models side by side" in out and "shapley" in out and "markov" in out
+    assert "Platform claims vs de-duplicated first-party conversions" in out
     for platform in ("google_ads", "meta_ads", "mailchimp", "klaviyo"):
         assert platform in out
-    for table in ("marts.fct_ad_performance_daily", "marts.mart_campaign_performance_daily"):
+    for table in (
+        "marts.fct_ad_performance_daily",
+        "marts.mart_campaign_performance_daily",
+        "marts.mart_conversions_by_touch_type",
+        "marts.mart_attribution",
+        "marts.mart_attribution_channel_weights",
+        "marts.mart_platform_claims_reconciliation",
+    ):
         assert _query(demo_env, f"select count(*) from {table}")[0][0] > 0, table
 
 
@@ -114,3 +125,40 @@ def test_email_daily_differences_telescope_to_last_snapshot(demo_env):
     assert reports
     for report in reports:
         assert got[report["id"]] == report["opens"]["proxy_excluded_unique_opens"], report["id"]
+
+
+def test_every_attribution_model_sums_to_the_days_conversions(demo_env):
+    """Per model and day, attributed conversions = the day's de-duplicated GA4 purchases, counted
+    here straight from the generated NDJSON files (distinct transaction_id, dated by its earliest
+    purchase event) -- independent of the dbt models."""
+    earliest: dict[str, tuple[int, str]] = {}
+    for path in (demo_env / "landing" / "ga4").glob("*/*.ndjson.gz"):
+        with gzip.open(path, "rt") as handle:
+            for line in handle:
+                event = json.loads(line)
+                if event["event_name"] != "purchase":
+                    continue
+                tid = event["ecommerce"]["transaction_id"]
+                ts = int(event["event_timestamp"])
+                day = f"{event['event_date'][:4]}-{event['event_date'][4:6]}-{event['event_date'][6:]}"
+                if tid not in earliest or ts < earliest[tid][0]:
+                    earliest[tid] = (ts, day)
+    expected = defaultdict(int)
+    for _, day in earliest.values():
+        expected[day] += 1
+    assert sum(expected.values()) > 0
+    rows = _query(
+        demo_env,
+        """select model, strftime(conversion_date, '%Y-%m-%d'), sum(attributed_conversions)
+           from marts.mart_attribution where attributed_conversions > 0 group by 1, 2""",
+    )
+    by_model = defaultdict(dict)
+    for model, day, total in rows:
+        by_model[model][day] = total
+    assert sorted(by_model) == sorted(
+        ["first_touch", "last_touch", "last_non_direct", "linear", "position_based", "time_decay", "markov", "shapley"]
+    )
+    for model, days in by_model.items():
+        assert set(days) == set(expected), model
+        for day, total in days.items():
+            assert abs(total - expected[day]) < 1e-6, (model, day, total, expected[day])
