@@ -13,83 +13,7 @@
 
 with
 
-actions as (
-
-    select * from {{ ref('stg_meta_ads__ad_actions') }}
-
-),
-
-action_types as (
-
-    select * from {{ ref('meta_conversion_action_types') }}
-
-),
-
-conversion_actions as (
-
-    select
-        actions.report_date,
-        actions.account_id,
-        actions.campaign_id,
-        actions.ad_id,
-        actions.kind,
-        actions.action_type,
-        actions.attribution_window,
-        actions.value,
-        action_types.conversion_group,
-        action_types.priority
-
-    from actions
-    inner join action_types
-        on actions.action_type = action_types.action_type
-    where action_types.is_conversion
-
-),
-
-types_present as (
-
-    select distinct
-        report_date,
-        account_id,
-        ad_id,
-        kind,
-        conversion_group,
-        action_type,
-        priority
-
-    from conversion_actions
-
-),
-
-types_ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by report_date, account_id, ad_id, kind, conversion_group
-            order by priority, action_type
-        ) as type_rank
-
-    from types_present
-
-),
-
-chosen_actions as (
-
-    select conversion_actions.*
-
-    from conversion_actions
-    inner join types_ranked
-        on conversion_actions.report_date = types_ranked.report_date
-        and conversion_actions.account_id = types_ranked.account_id
-        and conversion_actions.ad_id = types_ranked.ad_id
-        and conversion_actions.kind = types_ranked.kind
-        and conversion_actions.conversion_group = types_ranked.conversion_group
-        and conversion_actions.action_type = types_ranked.action_type
-    where types_ranked.type_rank = 1
-        and conversion_actions.attribution_window <> 'default'
-
-),
+{{ adwh_meta_chosen_actions_ctes() }},
 
 aggregated as (
 
@@ -102,6 +26,8 @@ aggregated as (
         sum(case when kind = 'action_value' then value else 0 end) as conversion_value
 
     from chosen_actions
+    -- Meta's `default` pseudo-window combines the others: it would double count
+    where attribution_window <> 'default'
     group by
         report_date,
         account_id,
