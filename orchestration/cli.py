@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fcntl
 import os
 import shutil
@@ -283,9 +284,15 @@ def demo(settings: Settings, *, days: int = DEMO_DAYS, scale: int = 1) -> int:
     end = start + timedelta(days=days - 1)
     print(f"adwh demo: writing {days} days of sample native exports ({start} .. {end}) to {settings.landing_dir}")
     generate(settings.landing_dir, start, end, scale=scale, sources=settings.sources)
-    print("running the pipeline (ingest -> dbt build -> publish) in-process through Dagster ...")
-    if not run_pipeline(settings, start, end, quiet=True, log_level="WARNING"):
-        print("adwh demo: the run failed (see above)", file=sys.stderr)
+    log_path = settings.data_dir / "logs" / "demo-run.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    print(f"running the pipeline (ingest -> dbt build -> publish) in-process through Dagster; dbt's log: {log_path}")
+    with open(log_path, "w") as log, contextlib.redirect_stdout(log):
+        ok = run_pipeline(settings, start, end, quiet=True, log_level="WARNING")
+    if not ok:
+        tail = log_path.read_text().splitlines()[-40:]
+        print("\n".join(tail), file=sys.stderr)
+        print(f"adwh demo: the run failed (see above and {log_path})", file=sys.stderr)
         return 1
     print(f"\nwarehouse: {settings.warehouse}\nanalyst snapshot: {settings.analyst_db}\n")
     for title, sql in HEADLINES.items():
