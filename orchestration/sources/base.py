@@ -95,6 +95,27 @@ def load_json(text: str, file_name: str) -> Any:
         ) from None
 
 
+def api_pages(document: Any, file_name: str, *, unit: str, expected: str) -> list[tuple[str, dict]]:
+    """A paged API response saved as one page object or a JSON array of pages -> ``[(position, page)]``
+    with positions ``"<unit> N"``. Not an object/array, a page that is not an object, or a page that
+    carries the API's ``error`` body fails the file, naming the position."""
+    if isinstance(document, dict):
+        pages = [document]
+    elif isinstance(document, list):
+        pages = document
+    else:
+        raise SourceParseError(file_name, "top level", None, f"expected {expected}, got {type(document).__name__}")
+    numbered = []
+    for number, page in enumerate(pages, start=1):
+        position = f"{unit} {number}"
+        if not isinstance(page, dict):
+            raise SourceParseError(file_name, position, None, f"expected a {unit} object, got {type(page).__name__}")
+        if "error" in page:
+            raise SourceParseError(file_name, position, "error", f"the API returned an error: {page['error']!r}"[:500])
+        numbered.append((position, page))
+    return numbered
+
+
 def raw_text(record: Any) -> str:
     """The original record as text, for the quarantine's ``raw_record``."""
     if isinstance(record, str):

@@ -60,6 +60,7 @@ import pyarrow as pa
 
 from orchestration.sources.base import (
     ParseResult,
+    api_pages,
     RecordError,
     SourceParseError,
     check_report_date,
@@ -172,23 +173,10 @@ def _parse_api_json(data: bytes, *, file_name: str, report_date: date) -> ParseR
         return _empty_result(file_name)
     document = load_json(text, file_name)
 
-    if isinstance(document, dict):
-        batches = [document]
-    elif isinstance(document, list):
-        batches = document
-    else:
-        raise SourceParseError(
-            file_name, "top level", None,
-            f"expected a JSON array of searchStream batches or one batch object, got {type(document).__name__}",
-        )
-
     records: list[tuple[int, Any]] = []
-    for batch_number, batch in enumerate(batches, start=1):
-        position = f"batch {batch_number}"
-        if not isinstance(batch, dict):
-            raise SourceParseError(file_name, position, None, f"expected a batch object, got {type(batch).__name__}")
-        if "error" in batch:
-            raise SourceParseError(file_name, position, "error", f"the API returned an error: {batch['error']!r}"[:500])
+    for position, batch in api_pages(
+        document, file_name, unit="batch", expected="a JSON array of searchStream batches or one batch object"
+    ):
         results = batch.get("results", [])  # a batch of an empty report has no "results"
         if not isinstance(results, list):
             raise SourceParseError(file_name, position, "results", f"expected an array, got {type(results).__name__}")

@@ -42,6 +42,7 @@ import pyarrow as pa
 
 from orchestration.sources.base import (
     ParseResult,
+    api_pages,
     RecordError,
     SourceParseError,
     check_report_date,
@@ -109,23 +110,10 @@ def parse(data: bytes, *, file_name: str, report_date: date) -> ParseResult:
         return ParseResult(source_file=file_name, records_read=0, tables={name: [] for name in SCHEMAS})
     document = load_json(text, file_name)
 
-    if isinstance(document, dict):
-        pages = [document]
-    elif isinstance(document, list):
-        pages = document
-    else:
-        raise SourceParseError(
-            file_name, "top level", None,
-            f"expected an Insights page object or an array of pages, got {type(document).__name__}",
-        )
-
     records: list[tuple[int, Any]] = []
-    for page_number, page in enumerate(pages, start=1):
-        position = f"page {page_number}"
-        if not isinstance(page, dict):
-            raise SourceParseError(file_name, position, None, f"expected a page object, got {type(page).__name__}")
-        if "error" in page:
-            raise SourceParseError(file_name, position, "error", f"the API returned an error: {page['error']!r}"[:500])
+    for position, page in api_pages(
+        document, file_name, unit="page", expected="an Insights page object or an array of pages"
+    ):
         if "data" not in page:
             raise SourceParseError(file_name, position, "data", "missing (expected {\"data\": [...], \"paging\": {...}})")
         rows = page["data"]
