@@ -8,11 +8,11 @@ import json
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-import pyarrow as pa
 import pytest
 
 from orchestration.sources import ga4
 from orchestration.sources.base import ParseResult, SourceParseError
+from parser_checks import check_parse_result
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ga4"
 FIXTURE = "events_20240301.ndjson"
@@ -40,16 +40,7 @@ def parse(data: bytes, file_name: str = "events.ndjson", report_date: date = DAY
 
 
 def check_invariants(result: ParseResult) -> None:
-    """Nothing lost, every row fits the declared Arrow schema exactly, params belong to loaded events."""
-    assert result.records_read == len(result.tables[EVENTS]) + len(result.rejects)
-    assert set(result.tables) == set(ga4.SCHEMAS)
-    for table, rows in result.tables.items():
-        schema = ga4.SCHEMAS[table]
-        for row in rows:
-            assert set(row) == set(schema.names)
-        pa.Table.from_pylist(rows, schema=schema)
-    loaded = {row["record_number"] for row in result.tables[EVENTS]}
-    assert {row["record_number"] for row in result.tables[PARAMS]} <= loaded
+    check_parse_result(result, ga4)
 
 
 def all_emitted_text(result: ParseResult) -> list[str]:

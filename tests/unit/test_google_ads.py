@@ -9,11 +9,11 @@ import json
 from datetime import date
 from pathlib import Path
 
-import pyarrow as pa
 import pytest
 
 from orchestration.sources import google_ads
-from orchestration.sources.base import QUARANTINE_SCHEMA, ParseResult, SourceParseError
+from orchestration.sources.base import ParseResult, SourceParseError
+from parser_checks import check_parse_result
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "google_ads"
 DAY = date(2024, 3, 5)
@@ -23,26 +23,7 @@ CSV_NAME = "ui_report_2024-03-05.csv"
 
 # --------------------------------------------------------------------------- helpers
 def check_result(result: ParseResult) -> ParseResult:
-    """Invariants every result must satisfy: counts add up, rows match SCHEMAS exactly."""
-    assert set(result.tables) == set(google_ads.SCHEMAS)
-    assert result.records_read == len(result.tables[google_ads.PRIMARY_TABLE]) + len(result.rejects)
-    for table, rows in result.tables.items():
-        schema = google_ads.SCHEMAS[table]
-        for row in rows:
-            assert list(row) == schema.names  # exactly the columns, in schema order
-            for f in schema:
-                if not f.nullable:
-                    assert row[f.name] is not None, f"{table}.{f.name} is null in {row}"
-        pa.Table.from_pylist(rows, schema=schema)  # the types are right
-    pa.Table.from_pylist(
-        [
-            {"source_file": result.source_file, "record_number": r.record_number,
-             "reject_reason": r.reason, "raw_record": r.raw_record}
-            for r in result.rejects
-        ],
-        schema=QUARANTINE_SCHEMA,
-    )
-    return result
+    return check_parse_result(result, google_ads)
 
 
 def parse_json(document, name: str = "day.json", report_date: date = DAY) -> ParseResult:

@@ -7,11 +7,11 @@ import json
 from datetime import date
 from pathlib import Path
 
-import pyarrow as pa
 import pytest
 
 from orchestration.sources import klaviyo
 from orchestration.sources.base import ParseResult, SourceParseError
+from parser_checks import check_parse_result
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "klaviyo"
 FIXTURE = "campaign_values_2024-03-02.json"
@@ -28,14 +28,7 @@ def parse(data: bytes, file_name: str = "klaviyo.json") -> ParseResult:
 
 
 def check_invariants(result: ParseResult) -> None:
-    """Nothing lost, and every row fits the declared Arrow schema exactly."""
-    assert result.records_read == len(result.tables[TABLE]) + len(result.rejects)
-    assert set(result.tables) == set(klaviyo.SCHEMAS)
-    for table, rows in result.tables.items():
-        schema = klaviyo.SCHEMAS[table]
-        for row in rows:
-            assert set(row) == set(schema.names)
-        pa.Table.from_pylist(rows, schema=schema)
+    check_parse_result(result, klaviyo)
 
 
 def fixture_results() -> list[dict]:

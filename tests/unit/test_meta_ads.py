@@ -10,11 +10,11 @@ import json
 from datetime import date
 from pathlib import Path
 
-import pyarrow as pa
 import pytest
 
 from orchestration.sources import google_ads, meta_ads
-from orchestration.sources.base import QUARANTINE_SCHEMA, ParseResult, SourceParseError
+from orchestration.sources.base import ParseResult, SourceParseError
+from parser_checks import check_parse_result
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "meta_ads"
 DAY = date(2024, 3, 5)
@@ -23,29 +23,7 @@ NAME = "insights_2024-03-05.json"
 
 # --------------------------------------------------------------------------- helpers
 def check_result(result: ParseResult) -> ParseResult:
-    """Invariants every result must satisfy: counts add up, rows match SCHEMAS exactly."""
-    assert set(result.tables) == set(meta_ads.SCHEMAS)
-    assert result.records_read == len(result.tables[meta_ads.PRIMARY_TABLE]) + len(result.rejects)
-    for table, rows in result.tables.items():
-        schema = meta_ads.SCHEMAS[table]
-        for row in rows:
-            assert list(row) == schema.names  # exactly the columns, in schema order
-            for f in schema:
-                if not f.nullable:
-                    assert row[f.name] is not None, f"{table}.{f.name} is null in {row}"
-        pa.Table.from_pylist(rows, schema=schema)  # the types are right
-    # child rows only come from loaded records
-    loaded = {r["record_number"] for r in result.tables["ad_insights"]}
-    assert {r["record_number"] for r in result.tables["ad_actions"]} <= loaded
-    pa.Table.from_pylist(
-        [
-            {"source_file": result.source_file, "record_number": r.record_number,
-             "reject_reason": r.reason, "raw_record": r.raw_record}
-            for r in result.rejects
-        ],
-        schema=QUARANTINE_SCHEMA,
-    )
-    return result
+    return check_parse_result(result, meta_ads)
 
 
 def parse_doc(document, name: str = "day.json", report_date: date = DAY) -> ParseResult:
