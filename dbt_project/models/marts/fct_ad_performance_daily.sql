@@ -1,14 +1,4 @@
-{{
-    config(
-        enabled=adwh_any_source_enabled(adwh_ad_platforms()),
-        materialized='incremental',
-        incremental_strategy=adwh_incremental_strategy(),
-        partition_by=(['report_date'] if target.type == 'spark' else none),
-        file_format=('parquet' if target.type == 'spark' else none),
-        on_schema_change='fail',
-        pre_hook="{{ adwh_delete_window() }}"
-    )
-}}
+{{ adwh_report_date_incremental_config() }}
 
 {#-
     Grain: report_date × platform × account × campaign × ad group × ad (email: campaign,
