@@ -20,7 +20,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Iterator, Sequence
 
+from orchestration import run_events
 from orchestration.settings import REPO_ROOT, Settings, SettingsError
+from orchestration.warehouse.run_lock import release_dead_runs, warehouse_run_lock
 
 DEMO_START = date(2024, 1, 1)
 DEMO_DAYS = 90
@@ -60,86 +62,6 @@ def dagster_instance(settings: Settings) -> Iterator["object"]:
         instance.dispose()
 
 
-def run_lock_path(settings: Settings) -> Path:
-    """The OS lock file next to the warehouse that serialises `adwh run` processes."""
-    return settings.warehouse.with_name(settings.warehouse.name + ".run.lock")
-
-
-@contextmanager
-def warehouse_run_lock(settings: Settings) -> Iterator[None]:
-    """Hold an exclusive ``flock`` on ``<warehouse>.run.lock`` for a whole run.
-
-    Two `adwh run` processes on one warehouse (the nightly run and a backfill) queue here:
-    the second waits, says so on stderr, and starts when the first ends. The kernel drops
-    the lock when its holder dies (even by SIGKILL), so a killed run never blocks the next.
-    This is the fallback under the Dagster pool `adwh_warehouse`: the pool also queues runs
-    launched from the UI, but a run killed while it holds a pool slot keeps the slot claimed
-    in the instance (see ``_release_dead_runs``).
-    """
-    path = run_lock_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path, "a+")
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            print(
-                f"adwh: waiting for the warehouse lock {path} (held by another run, {holder}); "
-                "this run starts when that one ends",
-                file=sys.stderr,
-                flush=True,
-            )
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()} on {socket.gethostname()}")
-        handle.flush()
-        yield
-    finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _release_dead_runs(instance: "object") -> list[str]:
-    """Mark CLI runs whose process died (SIGKILL, OOM, power loss) as failed and free their
-    pool slots; otherwise the `adwh_warehouse` slot they held stays claimed and every later
-    run waits for it forever. Called while holding the run lock, so no live `adwh run` of
-    this warehouse is among them; runs of other live processes are left alone."""
-    import dagster as dg
-
-    released = []
-    runs = instance.get_runs(  # type: ignore[attr-defined]
-        filters=dg.RunsFilter(
-            statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.CANCELING],
-            tags={"adwh/trigger": "cli"},
-        )
-    )
-    for run in runs:
-        pid, host = run.tags.get("adwh/pid"), run.tags.get("adwh/host")
-        if not pid or not pid.isdigit() or host != socket.gethostname() or _pid_alive(int(pid)):
-            continue
-        storage = instance.event_log_storage  # type: ignore[attr-defined]
-        if storage.supports_global_concurrency_limits:
-            storage.free_concurrency_slots_for_run(run.run_id)
-        instance.report_run_failed(  # type: ignore[attr-defined]
-            run, message=f"adwh: the process of this run (pid {pid}) died; marked failed, pool slots freed"
-        )
-        released.append(run.run_id)
-    return released
-
-
 def run_pipeline(settings: Settings, start: date, end: date, *, quiet: bool = False, log_level: str = "INFO") -> bool:
     """Materialise every asset for report dates start..end (inclusive), in-process.
 
@@ -151,14 +73,12 @@ def run_pipeline(settings: Settings, start: date, end: date, *, quiet: bool = Fa
             f"--start {start} is before the first partition {settings.start_date} (set ADWH_START_DATE)"
         )
     with warehouse_run_lock(settings):
-        from orchestration.testhooks import pause_point
-
-        pause_point("run-locked")
+        run_events.reached("run-locked")
         return _run_pipeline_locked(settings, start, end, quiet=quiet, log_level=log_level)
 
 
 def _run_pipeline_locked(settings: Settings, start: date, end: date, *, quiet: bool, log_level: str) -> bool:
-    from orchestration.defs.resources import redact
+    from orchestration.security import redact
     from orchestration.definitions import ALL_ASSETS_JOB, build_definitions
 
     defs = build_definitions(settings)
@@ -171,7 +91,7 @@ def _run_pipeline_locked(settings: Settings, start: date, end: date, *, quiet: b
         "adwh/host": socket.gethostname(),
     }
     with dagster_instance(settings) as instance:
-        for run_id in _release_dead_runs(instance):
+        for run_id in release_dead_runs(instance):
             print(f"adwh: run {run_id} had died (killed?); marked failed and its pool slots freed", file=sys.stderr)
         result = job.execute_in_process(
             instance=instance,
@@ -195,7 +115,7 @@ def _run_pipeline_locked(settings: Settings, start: date, end: date, *, quiet: b
 def query(settings: Settings, sql: str, fmt: str = "table") -> str:
     import duckdb
 
-    from orchestration.publish import connect_read_only
+    from orchestration.warehouse.snapshot import connect_read_only
 
     try:
         con = connect_read_only(settings.analyst_db)
@@ -278,7 +198,7 @@ HEADLINES = {
 
 
 def demo(settings: Settings, *, days: int = DEMO_DAYS, scale: int = 1) -> int:
-    from orchestration.generate import generate
+    from orchestration.sample.generate import generate
 
     start = max(DEMO_START, settings.start_date)
     end = start + timedelta(days=days - 1)
@@ -340,15 +260,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command in ("run", "demo"):
-        from orchestration.defs.resources import install_log_redaction
+        from orchestration.security import install_log_redaction
 
         install_log_redaction()
+        run_events.install_from_env()
     try:
         settings = Settings.from_env()
         if args.command == "demo":
             return demo(settings, days=args.days, scale=args.scale)
         if args.command == "generate":
-            from orchestration.generate import generate
+            from orchestration.sample.generate import generate
 
             if args.end < args.start:
                 raise CliError(f"--end {args.end} is before --start {args.start}")
@@ -362,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(query(settings, args.sql, args.format), end="" if args.format == "csv" else "\n")
             return 0
         if args.command == "benchmark":
-            from orchestration.benchmark import run_benchmark, to_markdown
+            from orchestration.bench.attribution import run_benchmark, to_markdown
 
             out = args.out or settings.data_dir / "benchmark" / "attribution.md"
             out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,4 @@
-"""Settings from the environment (DESIGN §6). Paths are resolved to absolute paths.
+"""Settings from the environment (docs/settings.md). Paths are resolved to absolute paths.
 
 | variable | default | meaning |
 |---|---|---|
@@ -6,7 +6,7 @@
 | ADWH_LANDING_DIR | $ADWH_DATA_DIR/landing | native exports, `<source>/<YYYY-MM-DD>/<file>` |
 | ADWH_LAKE_DIR | $ADWH_DATA_DIR/lake | Parquet raw layer and quarantine |
 | ADWH_WAREHOUSE | $ADWH_DATA_DIR/warehouse.duckdb | DuckDB file written by dbt |
-| ADWH_ANALYST_DB | $ADWH_DATA_DIR/analyst.duckdb | read-only snapshot analysts query |
+| ADWH_ANALYST_DB | beside $ADWH_WAREHOUSE: analyst.duckdb (or <name>.analyst.duckdb) | read-only snapshot analysts query |
 | ADWH_REPORTING_CURRENCY | USD | currency of every *_reporting column |
 | ADWH_START_DATE | 2024-01-01 | first daily partition |
 | ADWH_SOURCES | all five | comma-separated sources switched on |
@@ -20,14 +20,16 @@ from __future__ import annotations
 import os
 import re
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Iterator
+
+from orchestration.registry import ALL_SOURCES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
-
-ALL_SOURCES: tuple[str, ...] = ("google_ads", "meta_ads", "mailchimp", "klaviyo", "ga4")
 
 
 class SettingsError(ValueError):
@@ -71,12 +73,13 @@ class Settings:
         target = env.get("ADWH_DBT_TARGET") or "duckdb"
         if target not in ("duckdb", "spark"):
             raise SettingsError(f"ADWH_DBT_TARGET must be 'duckdb' or 'spark', got {target!r}")
+        warehouse = path("ADWH_WAREHOUSE", data_dir / "warehouse.duckdb")
         return cls(
             data_dir=data_dir,
             landing_dir=path("ADWH_LANDING_DIR", data_dir / "landing"),
             lake_dir=path("ADWH_LAKE_DIR", data_dir / "lake"),
-            warehouse=path("ADWH_WAREHOUSE", data_dir / "warehouse.duckdb"),
-            analyst_db=path("ADWH_ANALYST_DB", data_dir / "analyst.duckdb"),
+            warehouse=warehouse,
+            analyst_db=path("ADWH_ANALYST_DB", default_analyst_db(warehouse)),
             reporting_currency=currency,
             start_date=start,
             sources=sources,
@@ -106,6 +109,14 @@ class Settings:
             path.mkdir(parents=True, exist_ok=True)
 
 
+def default_analyst_db(warehouse: Path) -> Path:
+    """The snapshot of a warehouse lives beside it and is named after it, so two warehouses
+    never publish over one snapshot: ``warehouse.duckdb`` -> ``analyst.duckdb`` (the default
+    layout), ``prod.duckdb`` -> ``prod.analyst.duckdb``."""
+    stem = warehouse.name.removesuffix(".duckdb")
+    return warehouse.with_name("analyst.duckdb" if stem == "warehouse" else f"{stem}.analyst.duckdb")
+
+
 def parse_sources(text: str | None) -> tuple[str, ...]:
     """``ADWH_SOURCES`` -> the enabled sources in canonical order; unknown names are an error."""
     if text is None or not text.strip():
@@ -117,3 +128,21 @@ def parse_sources(text: str | None) -> tuple[str, ...]:
             f"ADWH_SOURCES names unknown source(s) {', '.join(unknown)}; known: {', '.join(ALL_SOURCES)}"
         )
     return tuple(source for source in ALL_SOURCES if source in names)
+
+
+_active: list[Settings] = []
+
+
+def current_settings() -> Settings:
+    """The settings the Dagster definitions are built for: those given to ``use_settings``
+    (the CLI and the tests), else the environment's (``dagster dev``, the code server)."""
+    return _active[-1] if _active else Settings.from_env()
+
+
+@contextmanager
+def use_settings(settings: Settings) -> Iterator[Settings]:
+    _active.append(settings)
+    try:
+        yield settings
+    finally:
+        _active.pop()

@@ -2,10 +2,12 @@
 
 The manifest is prepared (``dbt parse``) on demand: when it is missing, older than
 any file of the dbt project or the seeds, or was parsed for another set of
-enabled sources (``ADWH_SOURCES`` switches staging models on and off).
+enabled sources (``ADWH_SOURCES`` -> ``--vars {"<source>_enabled": ...}`` switches the
+source's staging folder and its models on and off).
 """
 
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -14,9 +16,10 @@ from typing import Any, Mapping
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.dbt_args import dbt_build_args, window_vars
-from orchestration.defs.partitions import WAREHOUSE_POOL
-from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings
+from orchestration.warehouse.dbt_args import dbt_build_args, source_vars, vars_arg, window_vars
+from orchestration.warehouse import WAREHOUSE_POOL
+from orchestration.defs.partitions import daily_partitions
+from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings, current_settings
 
 PREPARED_STAMP = "adwh_prepared.json"
 
@@ -61,12 +64,12 @@ def ensure_manifest(project: DbtProject, settings: Settings) -> Path:
     )
     if not current:
         settings.export()
-        # dbt's partial parsing does not see ADWH_SOURCES changes that reach model configs
-        # through macros (config(enabled=adwh_source_enabled(...))): parse from scratch
-        # whenever the settings differ from the last parse.
-        if stamp.get("settings") != wanted:
-            (project.project_dir / project.target_path / "partial_parse.msgpack").unlink(missing_ok=True)
-        project.preparer.prepare(project)
+        # The enabled sources reach dbt as vars; dbt re-parses what they change (partial
+        # parsing compares the vars), so the same vars must be given to every later command.
+        parse = DbtCliResource(
+            project_dir=os.fspath(project.project_dir), profiles_dir=os.fspath(REPO_ROOT), target=settings.dbt_target
+        ).cli(["parse", "--quiet", *vars_arg(source_vars(settings.sources))], target_path=project.target_path)
+        parse.wait()
         stamp_path.write_text(json.dumps({"settings": wanted, "manifest": _manifest_signature(manifest)}))
     return manifest
 
@@ -120,10 +123,22 @@ def build_dbt_assets(settings: Settings, partitions_def: dg.PartitionsDefinition
         window = context.partition_time_window
         vars_ = window_vars(window.start, window.end)
         context.log.info(f"dbt build for report dates [{vars_['min_date']}, {vars_['max_date']})")
-        yield from dbt.cli(dbt_build_args(vars_), context=context).stream()
+        yield from dbt.cli(dbt_build_args(vars_, extra_vars=source_vars(settings.sources)), context=context).stream()
 
     return adwh_dbt
 
 
 def dbt_resource(settings: Settings) -> DbtCliResource:
     return DbtCliResource(project_dir=dbt_project(settings), profiles_dir=os.fspath(REPO_ROOT), target=settings.dbt_target)
+
+
+@functools.lru_cache(maxsize=8)
+def dbt_assets_for(settings: Settings) -> dg.AssetsDefinition:
+    """The dbt assets of these settings, built once per process (the publish asset needs their keys)."""
+    return build_dbt_assets(settings, daily_partitions(settings))
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    settings = current_settings()
+    return dg.Definitions(assets=[dbt_assets_for(settings)], resources={"dbt": dbt_resource(settings)})

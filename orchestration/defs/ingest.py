@@ -1,15 +1,16 @@
-"""Ingest assets: one multi-asset per source, daily partitioned (thin: logic in orchestration.ingest)."""
+"""Ingest assets: one multi-asset per source, daily partitioned (thin: logic in orchestration.ingestion.pipeline)."""
 
 
 from datetime import date
 
 import dagster as dg
 
-from orchestration.defs.resources import redact
-from orchestration.ingest import LIFETIME_SOURCES, IngestError, PartitionReport, ingest_partition, source_module
-from orchestration.lake import REJECTS, Lake
-from orchestration.settings import Settings
-from orchestration.testhooks import pause_point
+from orchestration.security import redact
+from orchestration.ingestion.pipeline import LIFETIME_SOURCES, IngestError, PartitionReport, ingest_partition, source_module
+from orchestration.ingestion.lake import REJECTS, Lake
+from orchestration.defs.partitions import daily_partitions
+from orchestration.settings import Settings, current_settings
+from orchestration import run_events
 
 ROWS_CHECK = "rows_accounted_for"
 LANDING_CHECK = "landing_export_present"
@@ -101,7 +102,7 @@ def build_ingest_asset(source: str, settings: Settings, partitions_def: dg.Parti
                 context.log.exception(message)
                 continue
             reports.append(report)
-            pause_point(f"ingest:{source}:{key}")
+            run_events.reached(f"ingest:{source}:{key}", report=report)
             context.log.info(
                 f"{source} {key}: {report.status}; read {report.records_read}, loaded {report.rows_loaded}, "
                 f"quarantined {report.rows_quarantined}"
@@ -213,3 +214,10 @@ def _rows_check(source, lake: Lake, primary: dg.AssetKey, reports: list[Partitio
             "per_partition": dg.MetadataValue.md("\n".join(lines)),
         },
     )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    settings = current_settings()
+    partitions = daily_partitions(settings)
+    return dg.Definitions(assets=[build_ingest_asset(source, settings, partitions) for source in settings.sources])

@@ -3,10 +3,12 @@
 
 import dagster as dg
 
-from orchestration.defs.partitions import WAREHOUSE_POOL
-from orchestration.publish import publish_snapshot
-from orchestration.settings import Settings
-from orchestration.testhooks import pause_point
+from orchestration.warehouse import WAREHOUSE_POOL
+from orchestration.warehouse.snapshot import publish_snapshot
+from orchestration.defs.dbt import dbt_assets_for
+from orchestration.defs.partitions import daily_partitions
+from orchestration.settings import Settings, current_settings
+from orchestration import run_events
 
 
 def build_publish_asset(
@@ -26,9 +28,16 @@ def build_publish_asset(
         ),
     )
     def analyst_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-        pause_point("publish")
+        run_events.reached("publish")
         path = publish_snapshot(settings.warehouse, settings.analyst_db)
         context.log.info(f"published {path}")
         return dg.MaterializeResult(metadata={"path": str(path), "bytes": path.stat().st_size})
 
     return analyst_snapshot
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    settings = current_settings()
+    upstream = list(dbt_assets_for(settings).keys)
+    return dg.Definitions(assets=[build_publish_asset(settings, daily_partitions(settings), upstream)])

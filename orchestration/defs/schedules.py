@@ -1,5 +1,6 @@
-"""The nightly schedule: 02:00 in ADWH_SCHEDULE_TIMEZONE, re-processing the trailing
-restatement window (platforms restate recent days; a restated day replaces the old one)."""
+"""The job that materialises everything, and the nightly schedule: 02:00 in
+ADWH_SCHEDULE_TIMEZONE, re-processing the trailing restatement window (platforms restate
+recent days; a restated day replaces the old one)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from datetime import date, datetime
 
 import dagster as dg
 
-from orchestration.dbt_args import restatement_window
-from orchestration.settings import Settings
+from orchestration.warehouse.dbt_args import restatement_window
+from orchestration.settings import Settings, current_settings
 
 NIGHTLY_CRON = "0 2 * * *"
+ALL_ASSETS_JOB = "adwh_all"
 
 
 def nightly_run_request(settings: Settings, today: date) -> dg.RunRequest | dg.SkipReason:
@@ -45,3 +47,14 @@ def build_nightly_schedule(settings: Settings, job: dg.UnresolvedAssetJobDefinit
         return nightly_run_request(settings, scheduled.date())
 
     return nightly
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    settings = current_settings()
+    job = dg.define_asset_job(
+        ALL_ASSETS_JOB,
+        selection=dg.AssetSelection.all(),
+        description="Ingest every enabled source, build the dbt models and tests, publish the analyst snapshot.",
+    )
+    return dg.Definitions(jobs=[job], schedules=[build_nightly_schedule(settings, job)])

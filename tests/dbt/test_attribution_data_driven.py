@@ -6,7 +6,7 @@ a COPY of the dbt project, so these tests pin the SQL aggregates, the Python exa
 (dbt Python model) and mart_attribution independently of the GA4 sessionisation. Spend
 comes from a tiny Google Ads raw lake through the real fct_ad_performance_daily.
 
-Checked: the weights equal orchestration.attribution's functions on transitions / channel
+Checked: the weights equal orchestration.warehouse.attribution's functions on transitions / channel
 sets computed here from the same journeys (window applied), each model's shares sum to 1,
 mart_attribution's markov / shapley rows equal a hand re-computation of the per-path split,
 every model's attributed conversions of a day sum to the day's conversions, and spend
@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.attribution import (
+from orchestration.warehouse.attribution import (
     channel_sets_from_paths,
     markov_removal_effects,
     shapley_values,

@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.sources import ga4, google_ads, klaviyo, mailchimp, meta_ads
+from orchestration.ingestion.parsers import ga4, google_ads, klaviyo, mailchimp, meta_ads
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT_DIR = REPO / "dbt_project"

@@ -6,7 +6,7 @@ import dagster as dg
 import pytest
 
 from orchestration.definitions import ALL_ASSETS_JOB, build_definitions
-from orchestration.defs.partitions import WAREHOUSE_POOL
+from orchestration.warehouse import WAREHOUSE_POOL
 from orchestration.settings import Settings
 
 # Snapshot of every asset key (change deliberately: analysts and operators rely on these names).

@@ -2,7 +2,7 @@
 
 Runs the real pipeline in-process through Dagster (ingest -> dbt build -> publish)
 and checks the unified fact against values computed by hand from the files in
-tests/e2e/landing/ under the DESIGN §4 mapping. Then: a second run gives identical
+tests/fixtures/handmade_landing/ under the DESIGN §4 mapping. Then: a second run gives identical
 marts, and a restated day replaces its old values without duplicating.
 """
 
@@ -20,10 +20,11 @@ import pytest
 
 from orchestration.cli import run_pipeline
 from orchestration.settings import REPO_ROOT, Settings
+from tests.paths import HANDMADE_LANDING
 
 pytestmark = pytest.mark.e2e
 
-LANDING = Path(__file__).parent / "landing"
+LANDING = HANDMADE_LANDING
 D1, D2 = date(2024, 3, 1), date(2024, 3, 2)
 
 # Hand-computed from the files (DESIGN §4):

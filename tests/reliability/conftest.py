@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from reliability_helpers import END, START, Workspace, make_workspace, read_tables
+from tests.reliability.helpers import END, START, Workspace, make_workspace, read_tables
 
 
 @pytest.fixture(scope="session")
 def generated_landing(tmp_path_factory) -> Path:
-    from orchestration.generate import generate
+    from orchestration.sample.generate import generate
 
     out = tmp_path_factory.mktemp("generated") / "landing"
     generate(out, START, END)

@@ -1,6 +1,6 @@
-"""Every case of the broken-input corpus (tests/corpus) through ``ingest_partition``.
+"""Every case of the broken-input corpus (tests/fixtures/corpus) through ``ingest_partition``.
 
-The expected outcomes come from tests/corpus/manifest.json, written from the format spec
+The expected outcomes come from tests/fixtures/corpus/manifest.json, written from the format spec
 independently of the parsers. For every partition: either a partition failure
 (``IngestError`` naming file, position and field; nothing of the partition written) or
 records = loaded + quarantined, checked against the hand-counted records AND against the
@@ -17,13 +17,12 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.ingest import IngestError, ingest_partition, source_module
-from orchestration.lake import REJECTS, Lake
+from orchestration.ingestion.pipeline import IngestError, ingest_partition, source_module
+from orchestration.ingestion.lake import REJECTS, Lake
+from tests.fixtures.corpus import build_corpus
+from tests.paths import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 MANIFEST = json.loads((CORPUS / "manifest.json").read_text())["cases"]
-sys.path.insert(0, str(CORPUS))
-import build_corpus  # noqa: E402  (the corpus writer: plain Python, no project code)
 
 
 def test_corpus_is_large_and_covers_every_source():

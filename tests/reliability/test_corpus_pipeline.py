@@ -14,12 +14,12 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.lake import REJECTS, Lake
-from reliability_helpers import assert_same_tables, make_workspace, read_tables
+from orchestration.ingestion.lake import REJECTS, Lake
+from tests.reliability.helpers import assert_same_tables, make_workspace, read_tables
+from tests.paths import CORPUS
 
 pytestmark = pytest.mark.e2e
 
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 MANIFEST = json.loads((CORPUS / "manifest.json").read_text())["cases"]
 D1, D2 = date(2024, 3, 1), date(2024, 3, 2)
 # case -> (source, file name in the merged landing folder)

@@ -15,7 +15,7 @@ import duckdb
 import pytest
 from dagster import DagsterInstance, DagsterRunStatus
 
-from reliability_helpers import (
+from tests.reliability.helpers import (
     END,
     START,
     assert_same_tables,

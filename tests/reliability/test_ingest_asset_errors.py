@@ -11,10 +11,11 @@ import dagster as dg
 
 import orchestration.defs.ingest as ingest_defs
 from orchestration.defs.partitions import daily_partitions
-from orchestration.lake import Lake
+from orchestration.ingestion.lake import Lake
 from orchestration.settings import Settings
+from tests.paths import HANDMADE_LANDING
 
-E2E_LANDING = Path(__file__).resolve().parents[1] / "e2e" / "landing"
+E2E_LANDING = HANDMADE_LANDING
 TOKEN = "EAAGfakeMetaAccessToken0123456789ZZ"
 
 

@@ -13,11 +13,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from reliability_helpers import make_workspace
+from tests.reliability.helpers import make_workspace
+from tests.paths import HANDMADE_LANDING
 
 pytestmark = pytest.mark.e2e
 
-E2E_LANDING = Path(__file__).resolve().parents[1] / "e2e" / "landing"
+E2E_LANDING = HANDMADE_LANDING
 TOKENS = {
     "ADWH_GOOGLE_ADS_DEVELOPER_TOKEN": "gads-DEVTOKEN-7f3a9c1e55b2",
     "ADWH_META_ACCESS_TOKEN": "EAAGfakeMetaAccessToken0123456789ZZ",
@@ -121,7 +122,8 @@ def test_tokens_and_email_addresses_never_leak(tmp_path):
 
 
 def test_credentials_resource_reads_env_vars_and_never_shows_values(monkeypatch):
-    from orchestration.defs.resources import PlatformCredentials, platform_credentials, redact
+    from orchestration.defs.resources import PlatformCredentials, platform_credentials
+    from orchestration.security import redact
 
     for var, value in TOKENS.items():
         monkeypatch.setenv(var, value)

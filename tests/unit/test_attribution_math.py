@@ -1,4 +1,4 @@
-"""The exact data-driven attribution solves (orchestration.attribution) against independent
+"""The exact data-driven attribution solves (orchestration.warehouse.attribution) against independent
 implementations written here: Markov by exact rational Gaussian elimination
 (fractions.Fraction) on a chain whose removed channel's in-transitions are explicitly
 re-routed to 'null'; Shapley by brute force over all orderings of the channels."""
@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import pytest
 
-from orchestration.attribution import (
+from orchestration.warehouse.attribution import (
     MAX_SHAPLEY_CHANNELS,
     TooManyChannelsError,
     channel_sets_from_paths,
@@ -230,7 +230,7 @@ def test_benchmark_smoke(tmp_path):
     (No timing assertions: timings depend on the machine.)"""
     import json
 
-    from orchestration.benchmark import run_benchmark
+    from orchestration.bench.attribution import run_benchmark
 
     out = tmp_path / "bench.json"
     report = run_benchmark(journeys=10_000, channels=9, seed=3, out=out, cross_check=True)

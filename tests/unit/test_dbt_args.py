@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from orchestration.dbt_args import dbt_build_args, partition_keys_vars, restatement_window, window_vars
+from orchestration.warehouse.dbt_args import dbt_build_args, partition_keys_vars, restatement_window, window_vars
 
 
 def test_window_vars_half_open_from_datetimes():

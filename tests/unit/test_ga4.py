@@ -10,11 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.sources import ga4
-from orchestration.sources.base import ParseResult, SourceParseError
-from parser_checks import check_parse_result
+from orchestration.ingestion.parsers import ga4
+from orchestration.ingestion.parsers.base import ParseResult, SourceParseError
+from tests.parser_checks import check_parse_result
+from tests.paths import PARSER_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ga4"
+FIXTURES = PARSER_FIXTURES / "ga4"
 FIXTURE = "events_20240301.ndjson"
 DAY = date(2024, 3, 1)
 EVENTS, PARAMS = ga4.PRIMARY_TABLE, ga4.PARAMS_TABLE

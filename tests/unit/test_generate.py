@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from orchestration.generate import ALL_SOURCES, GenerateSummary, generate, restate
+from orchestration.sample.generate import ALL_SOURCES, GenerateSummary, generate, restate
 
 START, END = date(2024, 3, 1), date(2024, 3, 28)  # 4 weeks: several e-mail sends, 4 UI-CSV days
 DAYS = [START + timedelta(days=i) for i in range((END - START).days + 1)]
@@ -529,9 +529,9 @@ def test_restate_of_a_csv_day_and_refusals(tmp_path: Path) -> None:
 @pytest.mark.parametrize("source", ALL_SOURCES)
 def test_every_generated_file_parses_with_zero_rejects(landing: Path, source: str) -> None:
     try:
-        parser = importlib.import_module(f"orchestration.sources.{source}")
+        parser = importlib.import_module(f"orchestration.ingestion.parsers.{source}")
     except ModuleNotFoundError:
-        pytest.skip(f"parser orchestration.sources.{source} does not exist yet")
+        pytest.skip(f"parser orchestration.ingestion.parsers.{source} does not exist yet")
     read = loaded = 0
     for day in DAYS:
         for path in files(landing, source, day):

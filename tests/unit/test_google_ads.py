@@ -1,6 +1,6 @@
 """Unit tests of the Google Ads parser (API searchStream JSON and UI CSV download).
 
-Expected values are computed by hand from the fixtures in tests/fixtures/google_ads/.
+Expected values are computed by hand from the fixtures in tests/fixtures/parsers/google_ads/.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.sources import google_ads
-from orchestration.sources.base import ParseResult, SourceParseError
-from parser_checks import check_parse_result
+from orchestration.ingestion.parsers import google_ads
+from orchestration.ingestion.parsers.base import ParseResult, SourceParseError
+from tests.parser_checks import check_parse_result
+from tests.paths import PARSER_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "google_ads"
+FIXTURES = PARSER_FIXTURES / "google_ads"
 DAY = date(2024, 3, 5)
 JSON_NAME = "search_stream_2024-03-05.json"
 CSV_NAME = "ui_report_2024-03-05.csv"

@@ -11,10 +11,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.ingest import IngestError, ingest_partition
-from orchestration.lake import Lake
+from orchestration.ingestion.pipeline import IngestError, ingest_partition
+from orchestration.ingestion.lake import Lake
+from tests.paths import HANDMADE_LANDING
 
-FIXTURES = Path(__file__).parents[1] / "e2e" / "landing"
+FIXTURES = HANDMADE_LANDING
 DAY = date(2024, 3, 2)
 
 

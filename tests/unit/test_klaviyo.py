@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.sources import klaviyo
-from orchestration.sources.base import ParseResult, SourceParseError
-from parser_checks import check_parse_result
+from orchestration.ingestion.parsers import klaviyo
+from orchestration.ingestion.parsers.base import ParseResult, SourceParseError
+from tests.parser_checks import check_parse_result
+from tests.paths import PARSER_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "klaviyo"
+FIXTURES = PARSER_FIXTURES / "klaviyo"
 FIXTURE = "campaign_values_2024-03-02.json"
 DAY = date(2024, 3, 2)
 TABLE = klaviyo.PRIMARY_TABLE

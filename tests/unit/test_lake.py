@@ -9,8 +9,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.lake import MANIFEST, REJECTS, Lake
-from orchestration.sources.base import QUARANTINE_SCHEMA
+from orchestration.ingestion.lake import MANIFEST, REJECTS, Lake
+from orchestration.ingestion.parsers.base import QUARANTINE_SCHEMA
 
 DAY = date(2024, 3, 5)
 SCHEMA = pa.schema([("x", pa.int64())])

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.sources import mailchimp
-from orchestration.sources.base import ParseResult, SourceParseError
-from parser_checks import check_parse_result
+from orchestration.ingestion.parsers import mailchimp
+from orchestration.ingestion.parsers.base import ParseResult, SourceParseError
+from tests.parser_checks import check_parse_result
+from tests.paths import PARSER_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mailchimp"
+FIXTURES = PARSER_FIXTURES / "mailchimp"
 DAY1 = date(2024, 3, 2)
 DAY2 = date(2024, 3, 3)
 TABLE = mailchimp.PRIMARY_TABLE

@@ -1,6 +1,6 @@
 """Unit tests of the Meta Ads Insights parser.
 
-Expected values are computed by hand from tests/fixtures/meta_ads/insights_2024-03-05.json.
+Expected values are computed by hand from tests/fixtures/parsers/meta_ads/insights_2024-03-05.json.
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.sources import google_ads, meta_ads
-from orchestration.sources.base import ParseResult, SourceParseError
-from parser_checks import check_parse_result
+from orchestration.ingestion.parsers import google_ads, meta_ads
+from orchestration.ingestion.parsers.base import ParseResult, SourceParseError
+from tests.parser_checks import check_parse_result
+from tests.paths import PARSER_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "meta_ads"
+FIXTURES = PARSER_FIXTURES / "meta_ads"
 DAY = date(2024, 3, 5)
 NAME = "insights_2024-03-05.json"
 

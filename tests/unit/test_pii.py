@@ -6,8 +6,8 @@ import hashlib
 
 import pytest
 
-from orchestration.sources import pii
-from orchestration.sources.pii import hash_pii, pii_salt, scrub_emails, scrub_url_text
+from orchestration.ingestion.parsers import pii
+from orchestration.ingestion.parsers.pii import hash_pii, pii_salt, scrub_emails, scrub_url_text
 
 SALT = "s3cret"
 

@@ -20,7 +20,7 @@ the tag sent none; without it the purchase cannot be de-duplicated downstream);
 stripping) to an earlier one is rejected as its duplicate; otherwise GA4 may emit
 identical-looking events, so there is no grain key.
 
-Personal data (see :mod:`orchestration.sources.pii`): ``user_id`` is hashed; the
+Personal data (see :mod:`orchestration.ingestion.parsers.pii`): ``user_id`` is hashed; the
 Mailchimp subscriber id ``mc_eid`` is hashed both in ``url_mc_eid`` and inside the
 URLs; e-mail addresses are replaced by ``email_sha256:<hash>`` in every emitted string
 and in the quarantined raw line (and in reject reasons).
@@ -39,7 +39,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pyarrow as pa
 
-from orchestration.sources.base import (
+from orchestration.ingestion.parsers.base import (
     ParseResult,
     RecordError,
     Reject,
@@ -52,7 +52,7 @@ from orchestration.sources.base import (
     to_float,
     to_int,
 )
-from orchestration.sources.pii import hash_pii, pii_salt, scrub_emails, scrub_url_text
+from orchestration.ingestion.parsers.pii import hash_pii, pii_salt, scrub_emails, scrub_url_text
 
 SOURCE = "ga4"
 FILE_PATTERNS = ("*.ndjson", "*.ndjson.gz")

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta
-from typing import Sequence
+from typing import Any, Iterable, Sequence
+
+from orchestration.registry import ALL_SOURCES
 
 
 def _as_date(value: date | datetime) -> date:
@@ -31,10 +33,25 @@ def partition_keys_vars(keys: Sequence[str]) -> dict[str, str]:
     return window_vars(days[0], days[-1] + timedelta(days=1))
 
 
-def dbt_build_args(vars_: dict[str, str], *, extra_vars: dict[str, str] | None = None) -> list[str]:
+def source_vars(enabled: Iterable[str]) -> dict[str, bool]:
+    """``{"<source>_enabled": bool}`` for every source of the registry: how dbt learns which
+    sources are switched on (each staging folder and each source-specific model reads its
+    own var, default true when dbt runs on its own)."""
+    on = set(enabled)
+    unknown = sorted(on - set(ALL_SOURCES))
+    if unknown:
+        raise ValueError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(ALL_SOURCES)}")
+    return {f"{name}_enabled": name in on for name in ALL_SOURCES}
+
+
+def vars_arg(vars_: dict[str, Any]) -> list[str]:
+    """``--vars '{...}'`` serialised deterministically."""
+    return ["--vars", json.dumps(vars_, sort_keys=True)]
+
+
+def dbt_build_args(vars_: dict[str, Any], *, extra_vars: dict[str, Any] | None = None) -> list[str]:
     """``dbt build --vars '{...}'`` arguments with the vars serialised deterministically."""
-    merged = {**vars_, **(extra_vars or {})}
-    return ["build", "--vars", json.dumps(merged, sort_keys=True)]
+    return ["build", *vars_arg({**vars_, **(extra_vars or {})})]
 
 
 def restatement_window(today: date, days: int) -> tuple[date, date]:

@@ -5,9 +5,9 @@ the data is deterministic for a seed regardless of thread scheduling), aggregate
 SQL with the same shape as the dbt models int_attribution__markov_transitions and
 int_attribution__shapley_channel_sets (model window, collapse of repeats with lag/lead,
 sorted string aggregation of channel sets), then runs the exact solves of
-orchestration.attribution on the small aggregates — the raw journeys never enter Python.
+orchestration.warehouse.attribution on the small aggregates — the raw journeys never enter Python.
 
-    python -m orchestration.benchmark --journeys 1000000 --out benchmark.json
+    python -m orchestration.bench.attribution --journeys 1000000 --out benchmark.json
 
 Reports rows, seconds per phase and the process's peak RSS (resource.getrusage), and
 writes the report as JSON (or Markdown when the path ends in .md).
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.attribution import (
+from orchestration.warehouse.attribution import (
     channel_sets_from_paths,
     markov_removal_effects,
     parse_channel_set,

@@ -6,7 +6,7 @@ from types import ModuleType
 
 import pyarrow as pa
 
-from orchestration.sources.base import QUARANTINE_SCHEMA, ParseResult
+from orchestration.ingestion.parsers.base import QUARANTINE_SCHEMA, ParseResult
 
 
 def check_parse_result(result: ParseResult, module: ModuleType) -> ParseResult:

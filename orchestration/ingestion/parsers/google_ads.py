@@ -58,7 +58,7 @@ from typing import Any, Callable, Iterator
 
 import pyarrow as pa
 
-from orchestration.sources.base import (
+from orchestration.ingestion.parsers.base import (
     ParseResult,
     api_pages,
     RecordError,

@@ -40,7 +40,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from orchestration.sources.base import (
+from orchestration.ingestion.parsers.base import (
     ParseResult,
     api_pages,
     RecordError,
@@ -55,7 +55,7 @@ from orchestration.sources.base import (
     to_float,
     to_int,
 )
-from orchestration.sources.google_ads import currency_code, int64
+from orchestration.ingestion.parsers.google_ads import currency_code, int64
 
 SOURCE = "meta_ads"
 FILE_PATTERNS = ("*.json",)

@@ -151,6 +151,9 @@ def make_workspace(root: Path, landing_from: Path | None = None) -> Workspace:
             "ADWH_START_DATE": "2024-01-01",
             "ADWH_PII_SALT": "reliability-test-salt-0123456789",
             "ADWH_TEST_HOOK_DIR": str(root / "hooks"),
+            # the test-only pause seam (tests/reliability/pause_observer.py), importable from the repo root
+            "ADWH_OBSERVERS": "tests.reliability.pause_observer",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
             "DAGSTER_HOME": str(home),
             "PYTHONUNBUFFERED": "1",
         }

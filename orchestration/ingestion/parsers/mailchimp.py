@@ -28,7 +28,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from orchestration.sources.base import (
+from orchestration.ingestion.parsers.base import (
     ParseResult,
     RecordError,
     SourceParseError,

@@ -29,8 +29,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from orchestration.lake import Lake
-from orchestration.sources.base import QUARANTINE_SCHEMA, Reject, SourceParseError
+from orchestration.ingestion.lake import Lake
+from orchestration.ingestion.parsers.base import QUARANTINE_SCHEMA, Reject, SourceParseError
 
 
 class IngestError(RuntimeError):
@@ -68,13 +68,13 @@ class PartitionReport:
 
 
 def source_module(source: str) -> ModuleType:
-    return importlib.import_module(f"orchestration.sources.{source}")
+    return importlib.import_module(f"orchestration.ingestion.parsers.{source}")
 
 
 def parser_fingerprint(module: ModuleType) -> str:
     """Hash of the parser code: a new parser version re-ingests unchanged inputs."""
     digest = hashlib.sha256()
-    for name in (module.__name__, "orchestration.sources.base", "orchestration.sources.pii", __name__):
+    for name in (module.__name__, "orchestration.ingestion.parsers.base", "orchestration.ingestion.parsers.pii", __name__):
         try:
             path = Path(importlib.import_module(name).__file__)  # type: ignore[arg-type]
         except ModuleNotFoundError:

@@ -1,0 +1,1 @@
+"""Benchmarks of adwh (not part of the warehouse)."""

@@ -1,0 +1,1 @@
+"""Dagster-free ingestion: landing files -> parsers -> the Parquet lake (raw + quarantine)."""
