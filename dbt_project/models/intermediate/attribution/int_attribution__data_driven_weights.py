@@ -3,7 +3,7 @@
 A dbt Python model: it reads the two SQL aggregates of the model window (transition
 counts: at most (channels + 1) × (channels + 2) rows; channel-set conversions: at most
 2^channels rows) — never raw journeys — and runs the exact solves of
-orchestration.attribution (numpy): Markov removal effects (absorbing chain, linear solve)
+orchestration.warehouse.attribution (numpy): Markov removal effects (absorbing chain, linear solve)
 and Shapley values over all channel subsets. One row per model × channel.
 
 Enabled with GA4 (see _int_attribution__data_driven.yml). Runs in the dbt process, so the
@@ -13,7 +13,7 @@ Python model needs a cluster submission method; the solve is the same.
 
 import pyarrow as pa
 
-from orchestration.attribution import markov_removal_effects, parse_channel_set, shapley_values, shares
+from orchestration.warehouse.attribution import markov_removal_effects, parse_channel_set, shapley_values, shares
 
 SCHEMA = pa.schema([
     ("model", pa.string()),
