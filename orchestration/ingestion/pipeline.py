@@ -6,9 +6,25 @@ partition key and turn the ``PartitionReport`` into metadata and checks.
 - The landing folder ``<landing>/<source>/<YYYY-MM-DD>/`` is the input; a missing
   folder is ``status='missing'`` (not exported yet), an empty folder or an empty
   file is a valid day with no rows.
-- Inputs are fingerprinted (sha256 of every file + the parser code): when the
-  fingerprint equals the published partition's, nothing is parsed or written
-  (``status='unchanged'``).
+- Inputs are fingerprinted: sha256 of every file, of the parser code and of the
+  settings that change the parser's output. When the fingerprint equals the
+  published partition's, nothing is parsed or written (``status='unchanged'``).
+  The parser code is every ``orchestration`` module that importing the parser runs:
+  the parser, the modules it imports, transitively (found by reading the import
+  statements with ``ast``, at any level, relative ones included; see
+  ``module_dependencies``), and the packages on the way, plus this module. A
+  change in a shared helper (``meta_ads`` imports ``google_ads``) re-ingests.
+  Imports by a computed name (``importlib.import_module(variable)``) are not seen:
+  parsers do not use them. The settings are those read by a module in that set
+  (``SETTING_READERS``): ``ADWH_PII_SALT`` (as ``pii.salt_digest``, never the
+  value) for parsers that hash personal data, ``ADWH_REPORTING_CURRENCY`` for a
+  parser that would import the settings (none does today).
+- The PII salt: before writing a partition of a source whose fingerprint holds the
+  salt, the lake-level salt record is checked (``salt_record``): a salt that differs
+  from the one the lake's hashed partitions were made with is refused with an
+  ``IngestError`` naming ``ADWH_PII_SALT`` (restore it, or re-hash the whole history
+  with ``rehash_pii_history``: ``python -m orchestration.ingestion.salt_record
+  rehash``), so no lake ever holds hashes made with two salts.
 - Every record is loaded or quarantined with its reason; ``records_read ==
   rows_loaded + rows_quarantined`` is asserted before anything is written.
 - A file that cannot be parsed at all raises ``IngestError`` naming the file and
@@ -17,20 +33,26 @@ partition key and turn the ``PartitionReport`` into metadata and checks.
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import hashlib
 import importlib
+import importlib.util
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Callable
 
 import pyarrow as pa
 
+from orchestration.ingestion import salt_record
 from orchestration.ingestion.lake import Lake
+from orchestration.ingestion.parsers import pii
 from orchestration.ingestion.parsers.base import QUARANTINE_SCHEMA, Reject, SourceParseError
+from orchestration.registry import ALL_SOURCES
 
 
 class IngestError(RuntimeError):
@@ -71,16 +93,183 @@ def source_module(source: str) -> ModuleType:
     return importlib.import_module(f"orchestration.ingestion.parsers.{source}")
 
 
-def parser_fingerprint(module: ModuleType) -> str:
-    """Hash of the parser code: a new parser version re-ingests unchanged inputs."""
-    digest = hashlib.sha256()
-    for name in (module.__name__, "orchestration.ingestion.parsers.base", "orchestration.ingestion.parsers.pii", __name__):
-        try:
-            path = Path(importlib.import_module(name).__file__)  # type: ignore[arg-type]
-        except ModuleNotFoundError:
+def _find_spec(name: str):
+    try:
+        return importlib.util.find_spec(name)
+    except (ImportError, AttributeError, ValueError):  # e.g. "pkg.module.attribute": not a module
+        return None
+
+
+def _source_file(spec) -> Path | None:
+    origin = getattr(spec, "origin", None)
+    return Path(origin) if origin and origin.endswith(".py") else None
+
+
+def module_dependencies(name: str, *, package: str = "orchestration") -> list[str]:
+    """The modules of ``package`` that importing module ``name`` runs, ``name`` included, sorted.
+
+    Read from the source with ``ast`` (nothing is executed): every ``import`` / ``from ... import``
+    statement at any level (top, functions, ``try`` blocks), relative imports resolved, names
+    imported from a package checked for being submodules, transitively, plus the parent packages
+    whose ``__init__`` runs on the way. Modules outside ``package`` (the standard library,
+    pyarrow) are not followed: they are not the project's code.
+    """
+
+    def inside(module_name: str) -> bool:
+        return module_name == package or module_name.startswith(package + ".")
+
+    found: set[str] = set()
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        if current in found or not inside(current):
             continue
-        digest.update(path.read_bytes())
+        spec = _find_spec(current)
+        path = _source_file(spec)
+        if path is None:
+            continue
+        found.add(current)
+        is_package = spec.submodule_search_locations is not None
+        parent = current.rpartition(".")[0]
+        if parent:
+            todo.append(parent)
+        anchor = current if is_package else parent  # what "from . import x" is relative to
+        for level, module_name, names in _import_statements(path.read_bytes(), str(path)):
+            if level == 0 and not names:  # import a.b.c
+                todo.append(module_name)
+                continue
+            base = ("." * level) + module_name
+            try:
+                resolved = importlib.util.resolve_name(base, anchor) if level else base
+            except (ImportError, ValueError):
+                continue
+            if not inside(resolved):
+                continue
+            todo.append(resolved)
+            todo.extend(f"{resolved}.{n}" for n in names if n != "*" and _find_spec(f"{resolved}.{n}") is not None)
+    return sorted(found)
+
+
+_IMPORTS_CACHE: dict[bytes, list[tuple[int, str, tuple[str, ...]]]] = {}
+
+
+def _import_statements(source: bytes, filename: str) -> list[tuple[int, str, tuple[str, ...]]]:
+    """``(level, module, imported names)`` of every import statement (``names`` empty for
+    ``import x``), cached by the sha256 of the source (a changed file is parsed again)."""
+    key = hashlib.sha256(source).digest()
+    if key not in _IMPORTS_CACHE:
+        statements: list[tuple[int, str, tuple[str, ...]]] = []
+        for node in ast.walk(ast.parse(source, filename=filename)):
+            if isinstance(node, ast.Import):
+                statements.extend((0, alias.name, ()) for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                statements.append((node.level, node.module or "", tuple(alias.name for alias in node.names)))
+        _IMPORTS_CACHE[key] = statements
+    return _IMPORTS_CACHE[key]
+
+
+def parser_dependencies(module: ModuleType) -> list[str]:
+    """The project modules a parse depends on: the parser's import closure (``module_dependencies``)."""
+    return module_dependencies(module.__name__)
+
+
+def _reporting_currency() -> str:
+    return os.environ.get("ADWH_REPORTING_CURRENCY") or "USD"
+
+
+# Settings that change what a parser emits, by the module that reads them. A parser whose import
+# closure holds the module has the setting in its fingerprint; secrets only as a digest.
+SETTING_READERS: dict[str, dict[str, Callable[[], str]]] = {
+    "orchestration.ingestion.parsers.pii": {pii.PII_SALT_ENV: lambda: pii.salt_digest(pii.pii_salt())},
+    "orchestration.settings": {"ADWH_REPORTING_CURRENCY": _reporting_currency},
+}
+
+
+def parser_settings(module: ModuleType) -> dict[str, str]:
+    """``{variable: value or digest}`` of the settings the parser's output depends on."""
+    out: dict[str, str] = {}
+    for dependency in parser_dependencies(module):
+        for variable, read in SETTING_READERS.get(dependency, {}).items():
+            out[variable] = read()
+    return dict(sorted(out.items()))
+
+
+def parser_fingerprint(module: ModuleType) -> str:
+    """Hash of everything a parse depends on: the code of every project module in the parser's
+    import closure, this module's code, and the settings of ``parser_settings`` (a new parser or
+    helper version, or a new salt, re-ingests unchanged inputs)."""
+    digest = hashlib.sha256()
+    for name in [*parser_dependencies(module), __name__]:
+        path = _source_file(_find_spec(name))
+        if path is None:
+            continue
+        digest.update(name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    digest.update(json.dumps(parser_settings(module), sort_keys=True).encode())
     return digest.hexdigest()
+
+
+def salted_sources() -> tuple[str, ...]:
+    """The sources whose parsers hash personal data with the PII salt (from their imports)."""
+    return tuple(s for s in ALL_SOURCES if pii.PII_SALT_ENV in parser_settings(source_module(s)))
+
+
+def _published_days(lake: Lake, source: str) -> list[date]:
+    root = lake.root / "raw" / source
+    days = []
+    if root.is_dir():
+        for folder in root.iterdir():
+            if folder.name.startswith("report_date="):
+                try:
+                    day = date.fromisoformat(folder.name.split("=", 1)[1])
+                except ValueError:
+                    continue
+                if lake.read_manifest(source, day) is not None:
+                    days.append(day)
+    return sorted(days)
+
+
+def _check_pii_salt(lake: Lake, digest: str, *, rehashing: bool = False) -> list[str]:
+    """The salt of this write is the lake's salt (``salt_record.check``), else ``IngestError``."""
+    sources = salted_sources()
+
+    def manifests():
+        for source in sources:
+            for day in _published_days(lake, source):
+                yield lake.read_manifest(source, day) or {}
+
+    try:
+        return salt_record.check(lake.root, digest, sources=sources, manifests=manifests(), rehashing=rehashing)
+    except salt_record.PiiSaltError as exc:
+        raise IngestError(str(exc)) from None
+
+
+def rehash_pii_history(*, landing_dir: Path, lake: Lake) -> list[PartitionReport]:
+    """Re-ingest every partition of the lake that holds PII hashes with the current ``ADWH_PII_SALT``.
+
+    Refuses (``IngestError``, nothing written) when a hashed partition has no landing folder any
+    more. The salt record says "rotating" until every partition is rewritten, so an interruption
+    blocks ordinary ingestion until this runs again (already re-hashed partitions are skipped).
+    """
+    digest = pii.salt_digest(pii.pii_salt())
+    partitions = [(source, day) for source in salted_sources() for day in _published_days(lake, source)]
+    gone = [f"{source} {day.isoformat()}" for source, day in partitions
+            if not landing_folder(landing_dir, source, day).is_dir()]
+    if gone:
+        raise IngestError(
+            f"cannot re-hash with the new {pii.PII_SALT_ENV}: {len(gone)} hashed partition(s) have no landing folder "
+            f"under {landing_dir} any more ({', '.join(gone[:20])}{' ...' if len(gone) > 20 else ''}); nothing was "
+            "written. Put their exports back in the landing folder, or restore the previous salt."
+        )
+    record = salt_record.read(lake.root)
+    if record is None or record["digest"] != digest or "rotating_from" in record:
+        previous = None if record is None else record.get("rotating_from", record["digest"])
+        salt_record.replace(lake.root, digest, rotating_from=previous)
+    reports = [
+        ingest_partition(source=source, day=day, landing_dir=landing_dir, lake=lake, rehashing_salt=True)
+        for source, day in partitions
+    ]
+    salt_record.replace(lake.root, digest)
+    return reports
 
 
 def landing_folder(landing_dir: Path, source: str, day: date) -> Path:
@@ -101,7 +290,7 @@ def list_landing_files(folder: Path, patterns: tuple[str, ...]) -> tuple[list[Pa
 
 
 def ingest_partition(
-    *, source: str, day: date, landing_dir: Path, lake: Lake, force: bool = False
+    *, source: str, day: date, landing_dir: Path, lake: Lake, force: bool = False, rehashing_salt: bool = False
 ) -> PartitionReport:
     module = source_module(source)
     folder = landing_folder(landing_dir, source, day)
@@ -110,17 +299,22 @@ def ingest_partition(
 
     paths, warnings = list_landing_files(folder, tuple(module.FILE_PATTERNS))
     blobs = {path.name: path.read_bytes() for path in paths}
+    settings = parser_settings(module)
     fingerprint = {
         "parser": parser_fingerprint(module),
+        "settings": settings,
         "files": {name: hashlib.sha256(data).hexdigest() for name, data in blobs.items()},
     }
+    salt_warnings = []
+    if pii.PII_SALT_ENV in settings:  # checked even when unchanged: a lake with two salts must not build
+        salt_warnings = _check_pii_salt(lake, settings[pii.PII_SALT_ENV], rehashing=rehashing_salt)
     previous = lake.read_manifest(source, day)
     if not force and previous and previous.get("fingerprint") == fingerprint and lake.is_complete(source, day):
         return _report_from_manifest(previous, status="unchanged")
 
     tables: dict[str, list[dict[str, Any]]] = {name: [] for name in module.SCHEMAS}
     rejects: list[dict[str, Any]] = []
-    report = PartitionReport(source, day.isoformat(), "ingested", warnings=list(warnings))
+    report = PartitionReport(source, day.isoformat(), "ingested", warnings=[*warnings, *salt_warnings])
     grain = tuple(getattr(module, "GRAIN", ()))
     seen: dict[tuple, str] = {}
     for name, data in blobs.items():

@@ -10,7 +10,10 @@ hash in every file and every source (so joins still work) as long as the salt is
    public (it is in this file), so hashes made with it can be reversed by hashing a
    list of known addresses. **Set ADWH_PII_SALT to a long random secret in
    production**, and never change it afterwards: a new salt gives every person a new
-   hash and breaks joins with the history already in the lake.
+   hash and breaks joins with the history already in the lake. Ingestion enforces this:
+   the lake records a digest of the salt (:func:`salt_digest`, never the salt) and refuses
+   to write with another one until the whole history is re-hashed
+   (``python -m orchestration.ingestion.salt_record rehash``; docs/raw_layer.md).
 """
 
 from __future__ import annotations
@@ -39,6 +42,13 @@ _EMAIL_EXACT = re.compile(rf"{_LOCAL}@{_DOMAIN}")
 def pii_salt() -> str:
     """The salt for :func:`hash_pii`: ``$ADWH_PII_SALT``, else the dev default ``"adwh-dev-salt"``."""
     return os.environ.get(PII_SALT_ENV) or DEV_SALT
+
+
+def salt_digest(salt: str) -> str:
+    """A short digest that identifies a salt without revealing it (domain-separated, so it is not
+    ``sha256(salt)``): stored in partition manifests and in the lake's salt record to detect a
+    changed ``ADWH_PII_SALT``. Never store or log the salt itself."""
+    return hashlib.sha256(b"adwh:pii-salt-digest:v1\0" + salt.encode("utf-8")).hexdigest()[:16]
 
 
 def looks_like_email(value: str) -> bool:
