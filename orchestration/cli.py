@@ -1,9 +1,11 @@
-"""The ``adwh`` command line (DESIGN §6).
+"""The ``adwh`` command line (every sub-command; docs: README.md "The command line").
 
-    adwh demo                                   sample exports -> full pipeline -> headline marts
-    adwh generate --out DIR --start D --end D [--scale N] [--seed S]
+    adwh demo [--days N] [--scale N]            sample exports -> full pipeline -> headline marts
+    adwh generate --out DIR --start D --end D [--scale N] [--seed S] [--sources a,b]
     adwh run --start D --end D                  materialise every asset for those report dates
     adwh query "SQL" [--format table|csv]       read-only SQL on the analyst snapshot
+    adwh benchmark [--journeys N] [--channels N] [--seed S] [--out PATH]
+                                                data-driven attribution speed and memory -> a report
 """
 
 from __future__ import annotations
@@ -37,6 +39,16 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _sources(text: str) -> tuple[str, ...]:
+    """``--sources a,b``: validated against the registry like ADWH_SOURCES (blank = every source)."""
+    from orchestration.settings import parse_sources
+
+    try:
+        return parse_sources(text)
+    except SettingsError as exc:
+        raise argparse.ArgumentTypeError(str(exc).replace("ADWH_SOURCES", "--sources")) from None
 
 
 # ----------------------------------------------------------------------------- dagster
@@ -238,6 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_gen.add_argument("--end", type=_date, required=True)
     p_gen.add_argument("--scale", type=int, default=1)
     p_gen.add_argument("--seed", type=int, default=7)
+    p_gen.add_argument("--sources", type=_sources, default=_sources(""),
+                       help="comma-separated sources to write (default: every source of the registry)")
 
     p_run = sub.add_parser("run", help="materialise every asset for report dates START..END (inclusive)")
     p_run.add_argument("--start", type=_date, required=True)
@@ -273,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             if args.end < args.start:
                 raise CliError(f"--end {args.end} is before --start {args.start}")
-            summary = generate(args.out, args.start, args.end, scale=args.scale, seed=args.seed)
+            summary = generate(args.out, args.start, args.end, scale=args.scale, seed=args.seed, sources=args.sources)
             per_source = ", ".join(f"{source} {count}" for source, count in summary.records.items())
             print(f"wrote {len(summary.files)} files for {summary.days} days to {summary.out_dir} (records: {per_source})")
             return 0

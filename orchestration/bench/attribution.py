@@ -1,4 +1,4 @@
-"""Benchmark of the data-driven attribution pipeline shape (DESIGN §7).
+"""Benchmark of the data-driven attribution pipeline shape (docs/architecture.md#6-portability).
 
 Builds synthetic journeys IN DUCKDB (range joins + a hash-based pseudo-random generator, so
 the data is deterministic for a seed regardless of thread scheduling), aggregates them in

@@ -1,4 +1,4 @@
-"""Exact solves of the data-driven attribution models (DESIGN §5a, §7).
+"""Exact solves of the data-driven attribution models (docs/attribution.md, docs/architecture.md#6-portability).
 
 Pure Python + numpy: no Dagster, no dbt, no database. The pipeline calls these from the
 dbt Python model ``int_attribution__data_driven_weights`` on the *aggregates* that dbt
@@ -215,7 +215,7 @@ def transitions_from_paths(paths: Iterable[tuple[Sequence[str], bool]]) -> list[
     """Transition counts of journeys (channels in time order, converted?).
 
     Used ONLY by tests and the benchmark to cross-check the SQL aggregates; the pipeline
-    aggregates in SQL (DESIGN §7: never pull raw journeys into Python).
+    aggregates in SQL (docs/architecture.md#6-portability: never pull raw journeys into Python).
     """
     counts: Counter[tuple[str, str]] = Counter()
     for channels, converted in paths:

@@ -1,4 +1,4 @@
-"""Publish the warehouse to the read-only analyst snapshot (DESIGN §2).
+"""Publish the warehouse to the read-only analyst snapshot (docs/architecture.md#1-the-data-flow).
 
 Analysts never open the warehouse dbt writes: they read ``ADWH_ANALYST_DB``, a
 copy replaced atomically (copy to a temp file in the same folder, then

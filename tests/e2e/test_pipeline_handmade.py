@@ -2,7 +2,7 @@
 
 Runs the real pipeline in-process through Dagster (ingest -> dbt build -> publish)
 and checks the unified fact against values computed by hand from the files in
-tests/fixtures/handmade_landing/ under the DESIGN §4 mapping. Then: a second run gives identical
+tests/fixtures/handmade_landing/ under the mapping of docs/definitions.md. Then: a second run gives identical
 marts, and a restated day replaces its old values without duplicating.
 """
 
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.e2e
 LANDING = HANDMADE_LANDING
 D1, D2 = date(2024, 3, 1), date(2024, 3, 2)
 
-# Hand-computed from the files (DESIGN §4):
+# Hand-computed from the files (docs/definitions.md):
 # google_ads 03-01 (JSON, USD): impressions 1000+400+25000; clicks 52+8+40; interactions 52+9+40;
 #   cost (41_500_000+9_120_000+30_000_000)/1e6; conversions 3.5+0(absent)+1.0; view-through 4 (display only);
 #   value 210+80.
