@@ -3,7 +3,7 @@
 | variable | default | meaning |
 |---|---|---|
 | ADWH_DATA_DIR | ./data | parent of the defaults below |
-| ADWH_LANDING_DIR | $ADWH_DATA_DIR/landing | native exports, `<source>/<YYYY-MM-DD>/<file>` |
+| ADWH_LANDING_DIR | $ADWH_DATA_DIR/landing | native exports, `<source>/<YYYY-MM-DD>/<file>`; a path or an `s3://` / `gs://` URL |
 | ADWH_LAKE_DIR | $ADWH_DATA_DIR/lake | Parquet raw layer and quarantine |
 | ADWH_WAREHOUSE | $ADWH_DATA_DIR/warehouse.duckdb | DuckDB file written by dbt |
 | ADWH_ANALYST_DB | beside $ADWH_WAREHOUSE: analyst.duckdb (or <name>.analyst.duckdb) | read-only snapshot analysts query |
@@ -11,6 +11,7 @@
 | ADWH_START_DATE | 2024-01-01 | first daily partition |
 | ADWH_SOURCES | all five | comma-separated sources switched on |
 | ADWH_RESTATEMENT_DAYS | 28 | trailing window the nightly run re-processes |
+| ADWH_RESTATEMENT_DAYS_<SOURCE> | ADWH_RESTATEMENT_DAYS | that source's window (e.g. ADWH_RESTATEMENT_DAYS_GOOGLE_ADS=90) |
 | ADWH_SCHEDULE_TIMEZONE | UTC | time zone of the 02:00 nightly schedule |
 | ADWH_DBT_TARGET | duckdb | profiles.yml target (`duckdb` or `spark`) |
 """
@@ -21,10 +22,10 @@ import os
 import re
 import sys
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from orchestration.registry import ALL_SOURCES
 
@@ -49,6 +50,8 @@ class Settings:
     restatement_days: int
     schedule_timezone: str
     dbt_target: str
+    # ADWH_RESTATEMENT_DAYS_<SOURCE> overrides (sources absent here use restatement_days)
+    source_restatement_days: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -70,13 +73,30 @@ class Settings:
         days_text = env.get("ADWH_RESTATEMENT_DAYS") or "28"
         if not days_text.isdigit() or int(days_text) < 1:
             raise SettingsError(f"ADWH_RESTATEMENT_DAYS must be a positive whole number, got {days_text!r}")
+        per_source: dict[str, int] = {}
+        for source in ALL_SOURCES:
+            var = f"ADWH_RESTATEMENT_DAYS_{source.upper()}"
+            text = (env.get(var) or "").strip()
+            if text:
+                if not text.isdigit() or int(text) < 1:
+                    raise SettingsError(f"{var} must be a positive whole number, got {text!r}")
+                per_source[source] = int(text)
+        lake_text = env.get("ADWH_LAKE_DIR") or ""
+        if is_url(lake_text):
+            raise SettingsError(
+                f"ADWH_LAKE_DIR={lake_text!r}: the lake must be a local or mounted file system path. dbt reads the "
+                "lake with DuckDB, whose S3/GCS reader (the httpfs extension) is not part of the duckdb wheel and is "
+                "downloaded from the internet on first use, and a lake partition is swapped in with renames, which "
+                "object stores do not have. ADWH_LANDING_DIR may be an s3:// or gs:// URL (docs/settings.md)."
+            )
         target = env.get("ADWH_DBT_TARGET") or "duckdb"
         if target not in ("duckdb", "spark"):
             raise SettingsError(f"ADWH_DBT_TARGET must be 'duckdb' or 'spark', got {target!r}")
         warehouse = path("ADWH_WAREHOUSE", data_dir / "warehouse.duckdb")
+        landing_text = env.get("ADWH_LANDING_DIR") or ""
         return cls(
             data_dir=data_dir,
-            landing_dir=path("ADWH_LANDING_DIR", data_dir / "landing"),
+            landing_dir=url_path(landing_text) if is_url(landing_text) else path("ADWH_LANDING_DIR", data_dir / "landing"),
             lake_dir=path("ADWH_LAKE_DIR", data_dir / "lake"),
             warehouse=warehouse,
             analyst_db=path("ADWH_ANALYST_DB", default_analyst_db(warehouse)),
@@ -86,7 +106,12 @@ class Settings:
             restatement_days=int(days_text),
             schedule_timezone=env.get("ADWH_SCHEDULE_TIMEZONE") or "UTC",
             dbt_target=target,
+            source_restatement_days=per_source,
         )
+
+    def restatement_days_for(self, source: str) -> int:
+        """The nightly re-processing window of ``source`` (ADWH_RESTATEMENT_DAYS_<SOURCE>, else ADWH_RESTATEMENT_DAYS)."""
+        return self.source_restatement_days.get(source, self.restatement_days)
 
     def dbt_env(self) -> dict[str, str]:
         """The environment dbt reads (profiles.yml and sources use these, always absolute)."""
@@ -106,7 +131,27 @@ class Settings:
         if os.environ.get("PATH", "").split(os.pathsep)[0] != bin_dir:
             os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
         for path in (self.landing_dir, self.lake_dir, self.warehouse.parent, self.analyst_db.parent):
-            path.mkdir(parents=True, exist_ok=True)
+            if isinstance(path, Path):  # an object-storage landing URL has no folders to make
+                path.mkdir(parents=True, exist_ok=True)
+
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def is_url(text: str) -> bool:
+    """Whether a path setting is a URL (``s3://bucket/prefix``, ``gs://…``) rather than a file system path."""
+    return bool(_URL.match(text or "")) and not text.startswith("file://")
+
+
+def url_path(text: str) -> Any:
+    """An object-storage URL as a universal-pathlib path (fsspec: s3fs for s3://, gcsfs for gs://).
+
+    It supports what the landing readers and the pull use (``/``, ``exists``, ``is_dir``, ``iterdir``,
+    ``read_bytes``, ``write_bytes``, ``name``). Credentials and endpoints come from the store's usual
+    environment (``AWS_*``, ``AWS_ENDPOINT_URL_S3``; ``GOOGLE_APPLICATION_CREDENTIALS``)."""
+    from upath import UPath
+
+    return UPath(text.rstrip("/"))
 
 
 def default_analyst_db(warehouse: Path) -> Path:

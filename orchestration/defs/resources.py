@@ -15,6 +15,8 @@ class PlatformCredentials(dg.ConfigurableResource):
     """API tokens of the platforms, each optional (a switched-off platform needs none)."""
 
     google_ads_developer_token: Optional[str] = None
+    google_ads_client_secret: Optional[str] = None
+    google_ads_refresh_token: Optional[str] = None
     meta_access_token: Optional[str] = None
     mailchimp_api_key: Optional[str] = None
     klaviyo_api_key: Optional[str] = None
@@ -24,6 +26,10 @@ class PlatformCredentials(dg.ConfigurableResource):
         if not value:
             raise dg.Failure(f"{SECRET_ENV_VARS[attribute]} is not set (needed to call the platform API)")
         return value
+
+    def as_env(self) -> dict[str, str]:
+        """The set secrets keyed by their environment variable (what the pull clients read)."""
+        return {var: getattr(self, attr) for attr, var in SECRET_ENV_VARS.items() if getattr(self, attr)}
 
 
 def platform_credentials(env: dict[str, str] | None = None) -> PlatformCredentials:
