@@ -9,6 +9,7 @@ from orchestration.security import redact
 from orchestration.ingestion.pipeline import LIFETIME_SOURCES, IngestError, PartitionReport, ingest_partition, source_module
 from orchestration.ingestion.lake import REJECTS, Lake
 from orchestration.defs.partitions import daily_partitions
+from orchestration.defs.pull import pull_asset_key, pulled_sources
 from orchestration.settings import Settings, current_settings
 from orchestration import run_events
 
@@ -49,6 +50,8 @@ def build_ingest_asset(source: str, settings: Settings, partitions_def: dg.Parti
             description=f"Rejected {source} records with source_file, record_number, reject_reason, raw_record.",
         )
     )
+    if source in pulled_sources(settings):  # its pull asset writes the landing folder this reads
+        specs = [spec.replace_attributes(deps=[pull_asset_key(source)]) for spec in specs]
     check_specs = [
         dg.AssetCheckSpec(
             ROWS_CHECK,
