@@ -3,6 +3,7 @@
     adwh demo [--days N] [--scale N]            sample exports -> full pipeline -> headline marts
     adwh generate --out DIR --start D --end D [--scale N] [--seed S] [--sources a,b]
     adwh run --start D --end D                  materialise every asset for those report dates
+    adwh pull [--source S] --start D --end D    pull the platforms' exports into landing/, no ingest
     adwh query "SQL" [--format table|csv]       read-only SQL on the analyst snapshot
     adwh benchmark [--journeys N] [--channels N] [--seed S] [--out PATH]
                                                 data-driven attribution speed and memory -> a report
@@ -268,12 +269,16 @@ def build_parser() -> argparse.ArgumentParser:
     p_query = sub.add_parser("query", help="read-only SQL on the analyst snapshot")
     p_query.add_argument("sql")
     p_query.add_argument("--format", choices=("table", "csv"), default="table")
+
+    from orchestration.pull import cli as pull_cli
+
+    pull_cli.add_parser(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command in ("run", "demo"):
+    if args.command in ("run", "demo", "pull"):
         from orchestration.security import install_log_redaction
 
         install_log_redaction()
@@ -293,6 +298,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command == "run":
             return 0 if run_pipeline(settings, args.start, args.end) else 1
+        if args.command == "pull":
+            from orchestration.pull import cli as pull_cli
+
+            return pull_cli.run(args, settings)
         if args.command == "query":
             print(query(settings, args.sql, args.format), end="" if args.format == "csv" else "\n")
             return 0
