@@ -111,6 +111,7 @@ def build_client(
     module = platform(source)
     config = module.Config.from_env(env)
     http = Http(module.LABEL, policy or RetryPolicy.from_env(env), session=session, sleep=sleep, log=log)
+    http.secrets.update(env[name] for name in module.SECRET_VARS if env.get(name))  # also when not in os.environ
     return module.Client(config, http, **client_options)
 
 
