@@ -27,7 +27,8 @@ MANIFEST = json.loads((CORPUS / "manifest.json").read_text())["cases"]
 
 def test_corpus_is_large_and_covers_every_source():
     assert len(MANIFEST) >= 30
-    assert {case["source"] for case in MANIFEST.values()} == {"google_ads", "meta_ads", "mailchimp", "klaviyo", "ga4"}
+    assert {case["source"] for case in MANIFEST.values()} == {
+        "google_ads", "meta_ads", "linkedin_ads", "mailchimp", "klaviyo", "ga4"}
     on_disk = {p.name for p in (CORPUS / "cases").iterdir()}
     assert on_disk == {name for name, case in MANIFEST.items() if "generated" not in case}
 
