@@ -417,3 +417,78 @@ def test_ui_csv_crlf_and_quoted_multi_line_cell_keep_physical_line_numbers():
     # line 4-5 hold the first record (its campaign name spans two lines), line 6 the second
     assert [r["record_number"] for r in rows] == [4, 6]
     assert rows[0]["campaign_name"] == "Brand\r\nSearch"
+
+
+# --------------------------------------------------------------------------- names are optional attributes
+IDS_ONLY_NAME = "search_stream_ids_only_2024-03-05.json"
+
+
+def test_api_json_query_without_names_loads_every_row_with_null_names_and_one_warning():
+    # the GAQL query of this fixture selects ids, currency, time zone, channel type, metrics and
+    # segments.date but no names (fieldMask): the API then returns no name fields at all
+    data = (FIXTURES / IDS_ONLY_NAME).read_bytes()
+    result = check_result(google_ads.parse(data, file_name=IDS_ONLY_NAME, report_date=DAY))
+    assert result.records_read == 3 and result.rejects == []
+    rows = result.tables["ad_stats"]
+    assert [r["ad_id"] for r in rows] == ["311", "312", "313"]
+    assert all(r["customer_name"] is None and r["campaign_name"] is None and r["ad_group_name"] is None for r in rows)
+    # ids, currency and measures as in the full fixture: 1204 + 20000 + 500 impressions, 59.01 USD
+    assert sum(r["impressions"] for r in rows) == 21_704 and sum(r["cost_micros"] for r in rows) == 59_010_000
+    assert {r["currency_code"] for r in rows} == {"USD"} and rows[1]["view_through_conversions"] == 4
+    # one warning for the file (not one per row), naming the fields and the number of rows
+    [warning] = result.warnings
+    assert "3 of 3" in warning
+    for field in ("customer.descriptiveName", "campaign.name", "adGroup.name"):
+        assert f"{field} (3)" in warning
+
+
+@pytest.mark.parametrize(
+    "drop, column, field",
+    [
+        ("customer", "customer_name", "customer.descriptiveName"),
+        ("campaign", "campaign_name", "campaign.name"),
+        ("adGroup", "ad_group_name", "adGroup.name"),
+    ],
+)
+def test_api_json_one_missing_name_is_null_not_a_reject(drop, column, field):
+    record = api_result()
+    key = {"customer": "descriptiveName", "campaign": "name", "adGroup": "name"}[drop]
+    del record[drop][key]
+    other = api_result(adGroupAd={"ad": {"id": "312"}})
+    result = parse_json([{"results": [record, other]}])
+    assert result.rejects == []
+    rows = result.tables["ad_stats"]
+    assert rows[0][column] is None and rows[1][column] is not None
+    [warning] = result.warnings
+    assert "1 of 2" in warning and f"{field} (1)" in warning
+
+
+def test_api_json_ids_stay_required_when_names_are_missing():
+    record = api_result(campaign={"advertisingChannelType": "SEARCH"})  # neither campaign.id nor campaign.name
+    reject = only_reject(parse_json([{"results": [record]}]))
+    assert "field 'campaign.id': required value is missing" in reject.reason
+
+
+def test_ui_csv_with_customer_id_loads_rows_whose_names_are_blank_or_dashes():
+    header = "Customer ID," + HEADER
+    no_names = "123-456-7890," + GOOD_LINE.replace(",Acme US,", ",--,").replace(",Brand Search,", ",,").replace(
+        ",Brand exact,", ",--,"
+    )
+    named = "123-456-7890," + GOOD_LINE.replace(",311,", ",312,")
+    result = parse_csv(ui_csv(no_names, named, header=header))
+    assert result.rejects == []
+    first, second = result.tables["ad_stats"]
+    assert (first["customer_id"], first["customer_name"], first["campaign_name"], first["ad_group_name"]) == (
+        "1234567890", None, None, None
+    )
+    assert (second["customer_name"], second["campaign_name"]) == ("Acme US", "Brand Search")
+    warning = next(w for w in result.warnings if "NULL" in w)
+    assert "1 of 2" in warning and "Account (1)" in warning and "Campaign (1)" in warning and "Ad group (1)" in warning
+    assert sum("NULL" in w for w in result.warnings) == 1
+
+
+def test_ui_csv_campaign_and_ad_group_names_are_optional_without_customer_id():
+    line = GOOD_LINE.replace(",Brand Search,", ",--,").replace(",Brand exact,", ",,")
+    result = parse_csv(ui_csv(line))
+    [row] = result.tables["ad_stats"]
+    assert (row["customer_id"], row["campaign_name"], row["ad_group_name"]) == ("Acme US", None, None)

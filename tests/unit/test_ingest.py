@@ -90,3 +90,28 @@ def test_missing_folder_and_empty_folder(tmp_path):
     assert report.status == "ingested" and report.records_read == 0
     assert any("notes.txt" in w for w in report.warnings)
     assert lake.row_count("google_ads", DAY, "ad_stats") == 0 and lake.is_complete("google_ads", DAY)
+
+
+def test_rows_without_names_are_loaded_with_one_warning_per_file(tmp_path):
+    """A query that selects no names (only ids, currency, measures) must not empty the platform."""
+    from tests.paths import PARSER_FIXTURES
+
+    day = date(2024, 3, 5)
+    folder = tmp_path / "landing" / "google_ads" / day.isoformat()
+    folder.mkdir(parents=True)
+    fixture = PARSER_FIXTURES / "google_ads" / "search_stream_ids_only_2024-03-05.json"
+    shutil.copyfile(fixture, folder / "a.json")
+    document = json.loads(fixture.read_text())
+    for result in document[0]["results"]:  # the same rows for another account
+        result["customer"]["id"] = "9999999999"
+    (folder / "b.json").write_text(json.dumps(document))
+    lake = Lake(tmp_path / "lake")
+    report = ingest_partition(source="google_ads", day=day, landing_dir=tmp_path / "landing", lake=lake)
+    assert (report.records_read, report.rows_loaded, report.rows_quarantined) == (6, 6, 0)
+    name_warnings = [w for w in report.warnings if "NULL" in w]
+    assert len(name_warnings) == 2  # one per file, not one per row
+    assert name_warnings[0].startswith("a.json: ") and name_warnings[1].startswith("b.json: ")
+    assert all("campaign.name (3)" in w for w in name_warnings)
+    table = pq.read_table(lake.raw_dir("google_ads", day) / "ad_stats.parquet")
+    assert table.column("campaign_name").null_count == 6 and table.column("customer_name").null_count == 6
+    assert sum(table.column("impressions").to_pylist()) == 2 * 21_704

@@ -279,3 +279,33 @@ def test_utf8_bom_is_accepted():
     result = parse(b"\xef\xbb\xbf" + doc(base_report()))
     check_invariants(result)
     assert result.records_read == 1 and result.rejects == []
+
+
+# --------------------------------------------------------------------------- descriptive fields are optional
+def test_export_without_descriptive_fields_loads_with_nulls_and_one_warning():
+    # GET /3.0/reports?fields=reports.id,reports.emails_sent,...: no list_id, type or campaign_title
+    name = "reports_ids_only_2024-03-02.json"
+    result = parse(fixture_bytes(name), DAY1, name)
+    check_invariants(result)
+    assert result.records_read == 2 and result.rejects == []
+    rows = result.tables[TABLE]
+    assert [r["campaign_id"] for r in rows] == ["c1a2b3c4d5", "f6e5d4c3b2"]
+    for column in ("campaign_title", "list_id", "campaign_type"):
+        assert [r[column] for r in rows] == [None, None]
+    assert [r["proxy_excluded_unique_opens"] for r in rows] == [190, 30]
+    assert rows[1]["syntax_errors"] == 0
+    [warning] = result.warnings
+    assert "2 of 2" in warning
+    for field in ("campaign_title (2)", "list_id (2)", "type (2)"):
+        assert field in warning
+
+
+@pytest.mark.parametrize("path", ["list_id", "type", "campaign_title"])
+def test_a_missing_descriptive_field_is_null_not_a_reject(path):
+    good = base_report()
+    good["id"] = "good"
+    result = parse(doc(_with(path, _DELETE), good))
+    check_invariants(result)
+    assert result.rejects == [] and len(result.tables[TABLE]) == 2
+    [warning] = result.warnings
+    assert f"{path} (1)" in warning

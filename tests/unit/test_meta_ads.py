@@ -275,3 +275,34 @@ def test_malformed_action_rejects_the_whole_record_but_not_its_neighbours():
     # record 1: 4 action rows; record 3 has no actions at all: 0 rows
     assert {a["record_number"] for a in result.tables["ad_actions"]} == {1}
     assert len(result.tables["ad_actions"]) == 4
+
+
+# --------------------------------------------------------------------------- names are optional attributes
+IDS_ONLY = "insights_ids_only_2024-03-05.json"
+
+
+def test_export_without_names_loads_every_row_with_null_names_and_one_warning():
+    # requested with fields=account_id,campaign_id,adset_id,ad_id,... and no *_name field
+    data = (FIXTURES / IDS_ONLY).read_bytes()
+    result = check_result(meta_ads.parse(data, file_name=IDS_ONLY, report_date=DAY))
+    assert result.records_read == 2 and result.rejects == []
+    rows = result.tables["ad_insights"]
+    for column in ("account_name", "campaign_name", "adset_name", "ad_name"):
+        assert [r[column] for r in rows] == [None, None]
+    # ids, currency and measures load as usual: 1500 + 800 impressions, 12.34 + 4.10 EUR
+    assert [r["impressions"] for r in rows] == [1500, 800] and sum(r["spend"] for r in rows) == pytest.approx(16.44)
+    assert len(result.tables["ad_actions"]) == 3  # purchase: value, 7d_click, 1d_view
+    [warning] = result.warnings
+    assert "2 of 2" in warning
+    for field in ("account_name", "campaign_name", "adset_name", "ad_name"):
+        assert f"{field} (2)" in warning
+
+
+@pytest.mark.parametrize("field", ["campaign_name", "adset_name"])
+def test_a_missing_campaign_or_ad_set_name_is_null_not_a_reject(field):
+    result = parse_doc({"data": [row(**{field: None}), row(ad_id="a2")]})
+    assert result.rejects == []
+    first, second = result.tables["ad_insights"]
+    assert first[field] is None and second[field] == GOOD_ROW[field]
+    [warning] = result.warnings
+    assert f"{field} (1)" in warning and "of 2" in warning

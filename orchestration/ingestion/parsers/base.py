@@ -271,6 +271,28 @@ def parse_records(
     return ParseResult(source_file=source_file, records_read=len(records), tables=tables, rejects=rejects)
 
 
+def warn_missing_names(result: ParseResult, primary: str, name_fields: dict[str, str]) -> ParseResult:
+    """One warning for the file when loaded rows lack descriptive fields (names).
+
+    Names (account, campaign, ad group, ad names; Mailchimp's audience id and type) are
+    attributes, not measures, and a platform returns only the fields a query selects: a
+    missing one is loaded as NULL, never a reason to quarantine the row. ``name_fields`` maps
+    the column to the native field; the warning names the fields, how many loaded rows lack
+    each, and how many rows lack any (one line per file, not one per row).
+    """
+    rows = result.tables[primary]
+    counts = {native: sum(1 for row in rows if row[column] is None) for column, native in name_fields.items()}
+    counts = {native: n for native, n in counts.items() if n}
+    if counts:
+        lacking = sum(1 for row in rows if any(row[column] is None for column in name_fields))
+        result.warnings.append(
+            f"{lacking} of {len(rows)} loaded rows have no "
+            + ", ".join(f"{native} ({n})" for native, n in counts.items())
+            + ": loaded with NULL names (descriptive fields the export did not include)"
+        )
+    return result
+
+
 # Columns every raw table carries (in addition to its own), and the quarantine schema.
 LINEAGE_FIELDS = [pa.field("source_file", pa.string(), nullable=False), pa.field("record_number", pa.int64(), nullable=False)]
 

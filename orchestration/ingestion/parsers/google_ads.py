@@ -31,8 +31,10 @@ Two native formats land in ``google_ads/<YYYY-MM-DD>/`` (see docs/raw_layer.md):
     physical line number in the file (1-based).
 
     ``--`` is the UI's "no data" marker. In a metric column it is read as 0 (the UI
-    shows ``--`` where the API would omit a zero metric); in an id or text column
-    it is a missing value and the record is rejected.
+    shows ``--`` where the API would omit a zero metric); in an id, currency or
+    campaign-type column it is a missing value and the record is rejected; in a name
+    column (``Campaign``, ``Ad group``, and ``Account`` when a ``Customer ID`` column
+    holds the id) it is a missing name, loaded as NULL.
 
     The header is found by content, not by offset: the first line whose cells
     include ``Day`` and ``Campaign ID`` (failing that, the first line holding at
@@ -46,6 +48,13 @@ be the folder's report date; counts must be non-negative integers and money /
 conversions non-negative finite numbers; ids must be present; the currency must be
 an ISO 4217 code (``ISO_4217``); a repeat of the grain key (segment_date,
 customer_id, campaign_id, ad_group_id, ad_id) is a duplicate of the first record.
+
+Names (``customer.descriptiveName``, ``campaign.name``, ``adGroup.name``; the UI's
+``Account`` / ``Campaign`` / ``Ad group``) are attributes, not measures, and the API
+returns only the fields a query selects: a missing name is loaded as NULL, and the
+file gets one warning naming the missing fields and how many rows lack them
+(``base.warn_missing_names``). Ids, dates, currency, channel type and metrics stay
+required.
 """
 
 from __future__ import annotations
@@ -73,6 +82,7 @@ from orchestration.ingestion.parsers.base import (
     to_date,
     to_float,
     to_int,
+    warn_missing_names,
 )
 
 SOURCE = "google_ads"
@@ -85,14 +95,14 @@ SCHEMAS: dict[str, pa.Schema] = {
     "ad_stats": schema(
         pa.field("segment_date", pa.date32(), nullable=False),
         pa.field("customer_id", pa.string(), nullable=False),
-        pa.field("customer_name", pa.string(), nullable=False),
+        pa.field("customer_name", pa.string(), nullable=True),
         pa.field("currency_code", pa.string(), nullable=False),
         pa.field("time_zone", pa.string(), nullable=True),
         pa.field("campaign_id", pa.string(), nullable=False),
-        pa.field("campaign_name", pa.string(), nullable=False),
+        pa.field("campaign_name", pa.string(), nullable=True),
         pa.field("advertising_channel_type", pa.string(), nullable=False),
         pa.field("ad_group_id", pa.string(), nullable=False),
-        pa.field("ad_group_name", pa.string(), nullable=False),
+        pa.field("ad_group_name", pa.string(), nullable=True),
         pa.field("ad_id", pa.string(), nullable=False),
         pa.field("impressions", pa.int64(), nullable=False),
         pa.field("clicks", pa.int64(), nullable=False),
@@ -104,6 +114,15 @@ SCHEMAS: dict[str, pa.Schema] = {
         pa.field("source_format", pa.string(), nullable=False),
     )
 }
+
+# Descriptive columns (names): NULL when the export does not carry them, one warning per file.
+# column -> native field, for the API JSON and the UI CSV.
+API_NAME_FIELDS = {
+    "customer_name": "customer.descriptiveName",
+    "campaign_name": "campaign.name",
+    "ad_group_name": "adGroup.name",
+}
+CSV_NAME_FIELDS = {"customer_name": "Account", "campaign_name": "Campaign", "ad_group_name": "Ad group"}
 
 # ----------------------------------------------------------------------------- currencies
 # ISO 4217 alphabetic codes of currencies in circulation (list of 2025). Fund codes
@@ -183,7 +202,7 @@ def _parse_api_json(data: bytes, *, file_name: str, report_date: date) -> ParseR
         for result in results:
             records.append((len(records) + 1, result))
 
-    return parse_records(
+    result = parse_records(
         records,
         lambda record: {"ad_stats": [_api_row(record, report_date)]},
         source_file=file_name,
@@ -191,6 +210,7 @@ def _parse_api_json(data: bytes, *, file_name: str, report_date: date) -> ParseR
         table_names=list(SCHEMAS),
         key=_grain_key,
     )
+    return warn_missing_names(result, PRIMARY_TABLE, API_NAME_FIELDS)
 
 
 def _api_row(record: Any, report_date: date) -> dict[str, Any]:
@@ -211,16 +231,18 @@ def _api_row(record: Any, report_date: date) -> dict[str, Any]:
     return {
         "segment_date": segment_date,
         "customer_id": require_str(dig(record, "customer.id"), "customer.id"),
-        "customer_name": require_str(dig(record, "customer.descriptiveName"), "customer.descriptiveName"),
+        "customer_name": require_str(
+            dig(record, "customer.descriptiveName"), "customer.descriptiveName", allow_null=True
+        ),
         "currency_code": currency_code(dig(record, "customer.currencyCode"), "customer.currencyCode"),
         "time_zone": require_str(dig(record, "customer.timeZone"), "customer.timeZone", allow_null=True),
         "campaign_id": require_str(dig(record, "campaign.id"), "campaign.id"),
-        "campaign_name": require_str(dig(record, "campaign.name"), "campaign.name"),
+        "campaign_name": require_str(dig(record, "campaign.name"), "campaign.name", allow_null=True),
         "advertising_channel_type": require_str(
             dig(record, "campaign.advertisingChannelType"), "campaign.advertisingChannelType"
         ),
         "ad_group_id": require_str(dig(record, "adGroup.id"), "adGroup.id"),
-        "ad_group_name": require_str(dig(record, "adGroup.name"), "adGroup.name"),
+        "ad_group_name": require_str(dig(record, "adGroup.name"), "adGroup.name", allow_null=True),
         "ad_id": require_str(dig(record, "adGroupAd.ad.id"), "adGroupAd.ad.id"),
         "impressions": metric_int("impressions"),
         "clicks": metric_int("clicks"),
@@ -367,6 +389,8 @@ def _parse_ui_csv(data: bytes, *, file_name: str, report_date: date) -> ParseRes
     )
     for ui_name, enum in unknown_types.items():
         warnings.append(f"unknown {COL_CAMPAIGN_TYPE} {ui_name!r}: loaded as {enum!r}")
+    warn_missing_names(result, PRIMARY_TABLE, CSV_NAME_FIELDS)
+    warnings.extend(result.warnings)
     result.ignored_lines = sum(ignored.values())
     warnings.insert(
         0,
@@ -413,16 +437,22 @@ def _ui_row(
             raise RecordError(name, "required value is missing ('--')")
         return require_str(value, name)
 
+    def name_text(name: str) -> str | None:
+        """A descriptive cell: ``--`` or blank is a missing name, loaded as NULL."""
+        value = cell(name)
+        return None if value == UI_NULL else require_str(value, name, allow_null=True)
+
     segment_date = to_date(cell(COL_DAY), COL_DAY)
     check_report_date(segment_date, report_date, COL_DAY)
 
-    account = text(COL_ACCOUNT)
     if COL_CUSTOMER_ID in columns:
+        account = name_text(COL_ACCOUNT)  # a name: the id is in its own column
         customer_id = text(COL_CUSTOMER_ID).replace("-", "")
         if not customer_id.isdigit():
             raise RecordError(COL_CUSTOMER_ID, f"not a customer id (123-456-7890): {cell(COL_CUSTOMER_ID)!r}")
     else:
-        customer_id = account  # the UI report has no id: the account name stands in (docs/raw_layer.md)
+        account = text(COL_ACCOUNT)  # required: the UI report has no id and the account name stands in
+        customer_id = account  # (docs/raw_layer.md)
 
     return {
         "segment_date": segment_date,
@@ -431,10 +461,10 @@ def _ui_row(
         "currency_code": currency_code(text(COL_CURRENCY), COL_CURRENCY),
         "time_zone": None,
         "campaign_id": _ui_id(text(COL_CAMPAIGN_ID), COL_CAMPAIGN_ID),
-        "campaign_name": text(COL_CAMPAIGN),
+        "campaign_name": name_text(COL_CAMPAIGN),
         "advertising_channel_type": _channel_type(text(COL_CAMPAIGN_TYPE), unknown_types),
         "ad_group_id": _ui_id(text(COL_AD_GROUP_ID), COL_AD_GROUP_ID),
-        "ad_group_name": text(COL_AD_GROUP),
+        "ad_group_name": name_text(COL_AD_GROUP),
         "ad_id": _ui_id(text(COL_AD_ID), COL_AD_ID),
         "impressions": _ui_number(cell(COL_IMPRESSIONS), COL_IMPRESSIONS, to_int),
         "clicks": _ui_number(cell(COL_CLICKS), COL_CLICKS, to_int),

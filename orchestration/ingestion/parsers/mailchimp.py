@@ -10,6 +10,9 @@ Validation (a bad report is quarantined with the field named, the others load):
 
 * counters are non-negative integers (integral floats such as ``120.0`` are accepted);
 * ``id`` is required; a second report with the same ``id`` is a duplicate;
+* ``campaign_title``, ``list_id`` and ``type`` are descriptive and returned only when the
+  request's ``fields=`` selects them: a missing one is loaded as NULL, with one warning per
+  file naming the fields and the number of rows (``base.warn_missing_names``);
 * internal consistency: ``unique_opens <= opens_total``,
   ``proxy_excluded_opens <= opens_total``,
   ``proxy_excluded_unique_opens <= unique_opens``, ``unique_clicks <= clicks_total``,
@@ -39,6 +42,7 @@ from orchestration.ingestion.parsers.base import (
     require_str,
     schema,
     to_int,
+    warn_missing_names,
 )
 
 SOURCE = "mailchimp"
@@ -76,13 +80,17 @@ CONSISTENCY_RULES: tuple[tuple[str, str], ...] = (
 
 SEND_TIME_TOLERANCE = timedelta(days=1)
 
+# Descriptive columns (column -> native field): NULL when the export does not carry them, e.g.
+# ``GET /3.0/reports?fields=reports.id,reports.emails_sent,...``; one warning per file.
+NAME_FIELDS = {"campaign_title": "campaign_title", "list_id": "list_id", "campaign_type": "type"}
+
 SCHEMAS: dict[str, pa.Schema] = {
     PRIMARY_TABLE: schema(
         pa.field("campaign_id", pa.string(), nullable=False),
-        pa.field("campaign_title", pa.string(), nullable=False),
-        pa.field("list_id", pa.string(), nullable=False),
+        pa.field("campaign_title", pa.string(), nullable=True),
+        pa.field("list_id", pa.string(), nullable=True),
         pa.field("subject_line", pa.string(), nullable=True),
-        pa.field("campaign_type", pa.string(), nullable=False),
+        pa.field("campaign_type", pa.string(), nullable=True),
         pa.field("send_time", pa.timestamp("us", tz="UTC"), nullable=True),
         *(pa.field(column, pa.int64(), nullable=False) for column, _, _ in COUNTERS),
     )
@@ -163,15 +171,14 @@ def _counter(report: dict, column: str, absent_is_zero: bool) -> int:
     return value
 
 
-def _text(value: Any, field_name: str, *, required: bool) -> str | None:
-    """A free-text field: a string (``""`` allowed when required), else ``None`` when optional."""
+def _text(value: Any, field_name: str, *, blank_is_null: bool) -> str | None:
+    """An optional free-text field: absent -> ``None``; a string is kept verbatim, a blank one
+    becomes ``None`` when ``blank_is_null`` (else ``""`` stays ``""``)."""
     if value is None:
-        if required:
-            raise RecordError(field_name, "required value is missing")
         return None
     if not isinstance(value, str):
         raise RecordError(field_name, f"not a string: {value!r}")
-    if not required and not value.strip():
+    if blank_is_null and not value.strip():
         return None
     return value
 
@@ -197,10 +204,10 @@ def parse_report(report: Any, report_date: date) -> dict[str, Any]:
         raise RecordError(None, f"report is not a JSON object: {type(report).__name__}")
     row: dict[str, Any] = {
         "campaign_id": require_str(report.get("id"), "id"),
-        "campaign_title": _text(report.get("campaign_title"), "campaign_title", required=True),
-        "list_id": require_str(report.get("list_id"), "list_id"),
-        "subject_line": _text(report.get("subject_line"), "subject_line", required=False),
-        "campaign_type": require_str(report.get("type"), "type"),
+        "campaign_title": _text(report.get("campaign_title"), "campaign_title", blank_is_null=False),
+        "list_id": require_str(report.get("list_id"), "list_id", allow_null=True),
+        "subject_line": _text(report.get("subject_line"), "subject_line", blank_is_null=True),
+        "campaign_type": require_str(report.get("type"), "type", allow_null=True),
         "send_time": _send_time(report.get("send_time"), report_date),
     }
     for column, _, absent_is_zero in COUNTERS:
@@ -225,5 +232,6 @@ def parse(data: bytes, *, file_name: str, report_date: date) -> ParseResult:
         table_names=[PRIMARY_TABLE],
         key=lambda row: tuple(row[column] for column in GRAIN),
     )
+    warn_missing_names(result, PRIMARY_TABLE, NAME_FIELDS)
     result.warnings.extend(warnings)
     return result

@@ -26,8 +26,11 @@ every action type of a record double counts.
 
 Validation (-> quarantine, reason names the field): date_start must equal
 date_stop and the folder's report date; numbers must parse as non-negative finite
-numbers (counts as integers); ids, names and the currency are required and the
-currency must be in ``google_ads.ISO_4217``. A malformed ``actions`` /
+numbers (counts as integers); ids and the currency are required and the
+currency must be in ``google_ads.ISO_4217``. Names (``account_name``,
+``campaign_name``, ``adset_name``, ``ad_name``) are attributes the Insights API returns
+only when ``fields=`` asks for them: a missing name is loaded as NULL, with one
+warning per file naming the fields and the number of rows (``base.warn_missing_names``). A malformed ``actions`` /
 ``action_values`` entry (the field is not an array, an entry is not an object, its
 ``action_type`` is missing or repeated, a window value is not a number) rejects the
 whole record, naming the entry with its 0-based index, e.g. ``actions[2].7d_click``.
@@ -54,6 +57,7 @@ from orchestration.ingestion.parsers.base import (
     to_date,
     to_float,
     to_int,
+    warn_missing_names,
 )
 from orchestration.ingestion.parsers.google_ads import currency_code, int64
 
@@ -72,9 +76,9 @@ SCHEMAS: dict[str, pa.Schema] = {
         pa.field("account_currency", pa.string(), nullable=False),
         pa.field("account_timezone", pa.string(), nullable=True),
         pa.field("campaign_id", pa.string(), nullable=False),
-        pa.field("campaign_name", pa.string(), nullable=False),
+        pa.field("campaign_name", pa.string(), nullable=True),
         pa.field("adset_id", pa.string(), nullable=False),
-        pa.field("adset_name", pa.string(), nullable=False),
+        pa.field("adset_name", pa.string(), nullable=True),
         pa.field("ad_id", pa.string(), nullable=False),
         pa.field("ad_name", pa.string(), nullable=True),
         pa.field("impressions", pa.int64(), nullable=False),
@@ -96,6 +100,9 @@ SCHEMAS: dict[str, pa.Schema] = {
         pa.field("value", pa.float64(), nullable=False),
     ),
 }
+
+# Descriptive columns: NULL when the export does not carry them (one warning per file).
+NAME_FIELDS = {name: name for name in ("account_name", "campaign_name", "adset_name", "ad_name")}
 
 # The arrays unnested into ad_actions and the `kind` each one gets.
 ACTION_ARRAYS: dict[str, str] = {"actions": "action", "action_values": "action_value"}
@@ -122,7 +129,7 @@ def parse(data: bytes, *, file_name: str, report_date: date) -> ParseResult:
         for row in rows:
             records.append((len(records) + 1, row))
 
-    return parse_records(
+    result = parse_records(
         records,
         lambda record: _parse_record(record, report_date),
         source_file=file_name,
@@ -130,6 +137,7 @@ def parse(data: bytes, *, file_name: str, report_date: date) -> ParseResult:
         table_names=list(SCHEMAS),
         key=lambda row: tuple(row[column] for column in GRAIN),
     )
+    return warn_missing_names(result, PRIMARY_TABLE, NAME_FIELDS)
 
 
 def _count(record: dict, name: str, *, absent_is_zero: bool = False, allow_null: bool = False) -> int | None:
@@ -164,9 +172,9 @@ def _parse_record(record: Any, report_date: date) -> dict[str, list[dict[str, An
         "account_currency": currency_code(record.get("account_currency"), "account_currency"),
         "account_timezone": require_str(timezone, timezone_field, allow_null=True),
         "campaign_id": require_str(record.get("campaign_id"), "campaign_id"),
-        "campaign_name": require_str(record.get("campaign_name"), "campaign_name"),
+        "campaign_name": require_str(record.get("campaign_name"), "campaign_name", allow_null=True),
         "adset_id": require_str(record.get("adset_id"), "adset_id"),
-        "adset_name": require_str(record.get("adset_name"), "adset_name"),
+        "adset_name": require_str(record.get("adset_name"), "adset_name", allow_null=True),
         "ad_id": require_str(record.get("ad_id"), "ad_id"),
         "ad_name": require_str(record.get("ad_name"), "ad_name", allow_null=True),
         "impressions": _count(record, "impressions"),
