@@ -8,6 +8,16 @@ user pool (heavy users are picked more often), so users collect touches across c
 and days before they buy. Purchases have unique ``transaction_id`` values and USD
 revenue; about 4 % are sent twice (same transaction id, a few seconds later) as GA4 does.
 The property's time zone is UTC.
+
+LinkedIn sessions (60 % of LinkedIn landing-page clicks, tagged ``utm_source=linkedin&
+utm_medium=paid_social`` and LinkedIn's ``li_fat_id`` click id) are in the file only when
+``linkedin_ads`` is generated too, and are drawn from their own stream
+(``stream(seed, "ga4", "linkedin", day)``) after every other session: the events of the
+other sessions are byte-identical with or without LinkedIn, the LinkedIn sessions and their
+purchases (transaction ids numbered after the day's others) are added between them in time
+order. Without LinkedIn the file is exactly what it was before LinkedIn existed, so the
+demo's numbers for the five original sources do not move; with it, LinkedIn touches join
+users' journeys (the attribution marts then credit LinkedIn too).
 """
 
 from __future__ import annotations
@@ -22,11 +32,12 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
-from orchestration.sample import google_ads, klaviyo, mailchimp, meta_ads
+from orchestration.sample import google_ads, klaviyo, linkedin_ads, mailchimp, meta_ads
 from orchestration.sample.common import ALNUM, HEX, SITE, binomial, day_demand, stream, token, volume
 
 SOURCE = "ga4"
 RESTATES = False
+READS_GENERATED = True  # files() takes ``generated``: LinkedIn sessions exist only beside LinkedIn exports
 
 @dataclass(frozen=True)
 class _User:
@@ -55,7 +66,7 @@ def _users(seed: int, scale: int) -> tuple[_User, ...]:
 class _Touch:
     """The traffic source of one session."""
 
-    kind: str  # google / meta / mailchimp / klaviyo / organic / referral / direct
+    kind: str  # google / meta / linkedin / mailchimp / klaviyo / organic / referral / direct
     source: str
     medium: str
     campaign_id: str | None = None
@@ -64,7 +75,7 @@ class _Touch:
 
 
 _CONVERSION_RATE = {"SEARCH": 0.05, "DISPLAY": 0.015, "VIDEO": 0.01, "meta": 0.03, "mailchimp": 0.045,
-                    "klaviyo": 0.045, "organic": 0.035, "referral": 0.025, "direct": 0.055}
+                    "klaviyo": 0.045, "linkedin": 0.02, "organic": 0.035, "referral": 0.025, "direct": 0.055}
 _PRODUCTS = ("aero-runner-2", "trail-blazer-gtx", "cloud-stride", "tempo-racer", "city-walker", "summit-hiker")
 _REFERRERS = ("https://www.runnersworld.example/best-shoes", "https://blog.trailtalk.example/reviews",
               "https://forum.marathon.example/t/shoes")
@@ -95,6 +106,16 @@ def _touches(seed: int, scale: int, day: date, rng: random.Random) -> list[_Touc
     return touches
 
 
+def _linkedin_touches(seed: int, scale: int, day: date, rng: random.Random) -> list[_Touch]:
+    """The sessions of LinkedIn landing-page clicks (60 % of them arrive), drawn from ``rng``."""
+    touches: list[_Touch] = []
+    for row in linkedin_ads.day_rows(seed, scale, day):
+        touch = _Touch("linkedin", "linkedin", "paid_social", row.creative.campaign_id, "/business",
+                       _CONVERSION_RATE["linkedin"])
+        touches.extend([touch] * binomial(rng, row.landing_page_clicks, 0.6))
+    return touches
+
+
 def _param(key: str, value: str | int | float) -> dict[str, Any]:
     if isinstance(value, str):
         return {"key": key, "value": {"string_value": value}}
@@ -103,7 +124,7 @@ def _param(key: str, value: str | int | float) -> dict[str, Any]:
     return {"key": key, "value": {"double_value": value}}
 
 
-def _events(seed: int, scale: int, day: date) -> list[dict[str, Any]]:
+def _events(seed: int, scale: int, day: date, with_linkedin: bool) -> list[dict[str, Any]]:
     """The GA4 BigQuery export rows of ``day`` (UTC property), in time order."""
     rng = stream(seed, "ga4", "day", day)
     users = _users(seed, scale)
@@ -124,7 +145,9 @@ def _events(seed: int, scale: int, day: date) -> list[dict[str, Any]]:
             event["ecommerce"] = ecommerce
         events.append((ts_us, len(events), event))
 
-    for touch in _touches(seed, scale, day, rng):
+    def session(touch: _Touch, rng: random.Random) -> None:
+        """One session of ``touch`` (and its purchase, if it converts), drawn from ``rng``."""
+        nonlocal transactions
         # heavy users (low indices) are picked more often; e-mail clicks come from subscribers
         pool = subscribers if touch.medium == "email" else len(users)
         index = int(pool * rng.random() ** 1.5)
@@ -158,6 +181,13 @@ def _events(seed: int, scale: int, day: date) -> list[dict[str, Any]]:
             emit("purchase", ts, user, params, None, ecommerce)
             if rng.random() < 0.04:  # GA4 sends the purchase again (page reload): same transaction id
                 emit("purchase", ts + rng.randint(2, 40) * 1_000_000, user, params, None, ecommerce)
+
+    for touch in _touches(seed, scale, day, rng):
+        session(touch, rng)
+    if with_linkedin:  # LinkedIn sessions from their own stream: the other events stay as they are
+        linkedin_rng = stream(seed, "ga4", "linkedin", day)
+        for touch in _linkedin_touches(seed, scale, day, linkedin_rng):
+            session(touch, linkedin_rng)
     events.sort(key=lambda item: (item[0], item[1]))
     return [event for _, _, event in events]
 
@@ -177,6 +207,10 @@ def _landing_query(touch: _Touch, user: _User, rng: random.Random) -> tuple[str,
         fbclid = "IwAR" + token(rng, 56, ALNUM + "_-")
         return (f"?utm_source=facebook&utm_medium=paid_social&utm_campaign={cid}&utm_id={cid}&fbclid={fbclid}",
                 traffic, "https://l.facebook.com/")
+    if touch.kind == "linkedin":
+        li_fat_id = "-".join(token(rng, n, HEX) for n in (8, 4, 4, 4, 12))
+        return (f"?utm_source=linkedin&utm_medium=paid_social&utm_campaign={cid}&utm_id={cid}&li_fat_id={li_fat_id}",
+                traffic, "https://www.linkedin.com/")
     if touch.kind == "mailchimp":
         return (f"?utm_source=mailchimp&utm_medium=email&utm_campaign={cid}&mc_cid={cid}&mc_eid={user.mc_eid}",
                 traffic, None)
@@ -191,9 +225,14 @@ def _landing_query(touch: _Touch, user: _User, rng: random.Random) -> tuple[str,
     return "", traffic, None  # direct: (direct) / (none)
 
 
-def files(seed: int, scale: int, day: date, lag: int) -> tuple[dict[str, bytes], int]:
-    """The GA4 folder of ``day`` (events are final when exported: ``lag`` plays no part)."""
-    events = _events(seed, scale, day)
+def files(
+    seed: int, scale: int, day: date, lag: int, *, generated: tuple[str, ...] = ()
+) -> tuple[dict[str, bytes], int]:
+    """The GA4 folder of ``day`` (events are final when exported: ``lag`` plays no part).
+
+    ``generated``: the sources written alongside. LinkedIn sessions are part of the site's
+    traffic only when ``linkedin_ads`` is among them (see the module docstring)."""
+    events = _events(seed, scale, day, with_linkedin=linkedin_ads.SOURCE in generated)
     encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     text = "".join(encode(event) + "\n" for event in events)
     buffer = io.BytesIO()

@@ -10,11 +10,15 @@ zone (docs/architecture.md, the landing contract)::
     out_dir/mailchimp/<YYYY-MM-DD>/reports.json                         GET /3.0/reports (lifetime)
     out_dir/klaviyo/<YYYY-MM-DD>/campaign_values_report.json            campaign-values-report (lifetime)
     out_dir/ga4/<YYYY-MM-DD>/events_YYYYMMDD.ndjson.gz                  BigQuery export rows
+    out_dir/linkedin_ads/<YYYY-MM-DD>/ad_analytics_<account_id>.json    adAnalytics + the account,
+                                       ad_accounts_/ad_campaigns_/creatives_<account_id>.json lookups
 
 One module of this package per platform (``orchestration/sample/<source>.py``) models
 its world and writes its files; each has ``SOURCE``, ``RESTATES`` and
 ``files(seed, scale, day, lag) -> ({file name: bytes}, records)`` (and, when it restates,
-``delivery(name, data)``: the numbers a restatement must keep). ``common`` holds the
+``delivery(name, data)``: the numbers a restatement must keep; a module with
+``READS_GENERATED`` also gets ``generated``, the sources written alongside: GA4 has LinkedIn
+sessions only beside LinkedIn exports). ``common`` holds the
 shared randomness, ``email_campaigns`` the lifetime-snapshot model of both e-mail
 platforms. The sources themselves come from the registry (``orchestration.registry``).
 
@@ -136,7 +140,8 @@ def generate(
     while day <= end:
         lag = (end - day).days + 1
         for source, module in modules.items():
-            content, count = module.files(seed, scale, day, lag)
+            context = {"generated": chosen} if getattr(module, "READS_GENERATED", False) else {}
+            content, count = module.files(seed, scale, day, lag, **context)
             files += _write(out_dir / source / day.isoformat(), content)
             records[source] += count
         day += timedelta(days=1)
@@ -149,17 +154,21 @@ RESTATED_SOURCES: tuple[str, ...] = tuple(s for s in ALL_SOURCES if platform_mod
 
 
 def restate(out_dir: Path, day: date, *, seed: int = 7, scale: int = 1,
-            sources: Iterable[str] = RESTATED_SOURCES) -> list[Path]:
-    """Re-write the Google Ads and Meta files of ``day`` with their final conversions.
+            sources: Iterable[str] | None = None) -> list[Path]:
+    """Re-write the files of ``day`` of the platforms that restate (``RESTATED_SOURCES``: Google
+    Ads, Meta, LinkedIn) with their final conversions.
 
     This is the platforms' late re-export after every attribution window has closed:
     conversions (Google ``conversions``/``conversionsValue``/``viewThroughConversions``,
-    Meta ``7d_click``/``28d_click`` actions and values) can only grow; impressions,
-    clicks and spend are unchanged. Pass the ``seed`` and ``scale`` given to
-    :func:`generate`; a folder that was written with others is refused (its delivery
-    numbers would change). Deterministic and idempotent.
+    Meta ``7d_click``/``28d_click`` actions and values, LinkedIn post-click / post-view
+    conversions and their value) can only grow; impressions, clicks and spend are unchanged.
+    ``sources`` defaults to the restating platforms that ``out_dir`` holds. Pass the ``seed``
+    and ``scale`` given to :func:`generate`; a folder that was written with others is refused
+    (its delivery numbers would change). Deterministic and idempotent.
     """
     out_dir = Path(out_dir)
+    if sources is None:
+        sources = [s for s in RESTATED_SOURCES if (out_dir / s).is_dir()] or list(RESTATED_SOURCES)
     written: list[Path] = []
     for source in sources:
         if source not in RESTATED_SOURCES:

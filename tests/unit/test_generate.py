@@ -572,6 +572,101 @@ def test_restate_of_a_csv_day_and_refusals(tmp_path: Path) -> None:
         restate(tmp_path, date(2024, 3, 4))
 
 
+# ----------------------------------------------------------------------------- LinkedIn
+def linkedin_folder(day: date, *, lag: int = 1, seed: int = 7, scale: int = 1) -> dict[str, object]:
+    from orchestration.sample import linkedin_ads
+
+    content, _ = linkedin_ads.files(seed, scale, day, lag)
+    return {name: json.loads(data) for name, data in content.items()}
+
+
+def test_linkedin_files_are_the_marketing_api_responses() -> None:
+    folder = linkedin_folder(date(2024, 3, 5))
+    account_ids = {name.rsplit("_", 1)[1] for name in folder}
+    assert sorted(name.rsplit("_", 1)[0] for name in folder) == ["ad_accounts", "ad_analytics", "ad_campaigns",
+                                                                "creatives"]
+    analytics = next(v for k, v in folder.items() if k.startswith("ad_analytics"))
+    account = next(v for k, v in folder.items() if k.startswith("ad_accounts"))
+    campaigns = next(v for k, v in folder.items() if k.startswith("ad_campaigns"))["elements"]
+    pages = next(v for k, v in folder.items() if k.startswith("creatives"))
+    assert account["currency"] == "GBP" and account_ids == {f"{account['id']}.json"}
+    assert len(pages) == 2 and "nextPageToken" in pages[0]["metadata"] and pages[1]["metadata"] == {}
+    creatives = {c["id"]: c for page in pages for c in page["elements"]}
+    formats = {c["id"]: c["format"] for c in campaigns}
+    assert sorted(formats.values()) == ["CAROUSEL", "SINGLE_VIDEO", "STANDARD_UPDATE"]
+    assert {c["account"] for c in campaigns} == {f"urn:li:sponsoredAccount:{account['id']}"}
+    impressions = clicks = landing = 0
+    for e in analytics["elements"]:
+        assert e["dateRange"]["start"] == e["dateRange"]["end"] == {"year": 2024, "month": 3, "day": 5}
+        [urn] = e["pivotValues"]
+        campaign_id = int(creatives[urn]["campaign"].rsplit(":", 1)[1])
+        assert isinstance(e["costInLocalCurrency"], str) and float(e["costInLocalCurrency"]) > 0
+        assert e["landingPageClicks"] <= e["clicks"]
+        assert e["externalWebsiteConversions"] == (e["externalWebsitePostClickConversions"]
+                                                   + e["externalWebsitePostViewConversions"])
+        if formats[campaign_id] == "SINGLE_VIDEO":
+            assert e["videoStarts"] > e["videoViews"] > e["videoCompletions"] > 0
+        else:  # LinkedIn reports 0 video metrics for an image ad
+            assert e["videoStarts"] == e["videoViews"] == e["videoCompletions"] == 0
+        impressions += e["impressions"]
+        clicks += e["clicks"]
+        landing += e["landingPageClicks"]
+    assert 0.003 <= clicks / impressions <= 0.008 and landing < clicks
+
+
+def test_linkedin_conversions_mature_and_delivery_stays() -> None:
+    day = date(2024, 3, 5)
+
+    def elements(lag: int) -> list[dict]:
+        return next(v for k, v in linkedin_folder(day, lag=lag).items() if k.startswith("ad_analytics"))["elements"]
+
+    young, old = elements(1), elements(10_000)
+    for a, b in zip(young, old):
+        assert (a["pivotValues"], a["impressions"], a["clicks"], a["costInLocalCurrency"]) == (
+            b["pivotValues"], b["impressions"], b["clicks"], b["costInLocalCurrency"])
+        assert a["externalWebsitePostClickConversions"] <= b["externalWebsitePostClickConversions"]
+    assert sum(e["externalWebsiteConversions"] for e in young) <= sum(e["externalWebsiteConversions"] for e in old)
+
+
+def test_linkedin_generated_files_parse_with_zero_rejects() -> None:
+    from orchestration.ingestion.parsers import linkedin_ads as parser
+    from orchestration.sample import linkedin_ads
+
+    for day in (date(2024, 3, 1), date(2024, 3, 2)):
+        content, records = linkedin_ads.files(7, 2, day, 1)
+        results = [parser.parse(data, file_name=name, report_date=day) for name, data in content.items()]
+        assert all(r.rejects == [] and r.warnings == [] for r in results)
+        assert sum(r.records_read for r in results) == sum(len(r.tables["elements"]) for r in results) == records
+        assert len(next(r for r in results if r.tables["ad_analytics"]).tables["ad_analytics"]) == 10  # 5 x scale 2
+
+
+def test_ga4_gains_linkedin_sessions_only_beside_linkedin_and_keeps_every_other_event() -> None:
+    from orchestration.sample import ga4
+
+    day = date(2024, 3, 5)
+
+    def lines(generated: tuple[str, ...]) -> list[str]:
+        (data,) = ga4.files(7, 1, day, 1, generated=generated)[0].values()
+        return gzip.decompress(data).decode("utf-8").splitlines()
+
+    without, beside = lines(("ga4",)), lines(("ga4", "linkedin_ads"))
+    assert without == lines(())
+    assert not any("li_fat_id" in line for line in without)
+    known = set(without)
+    assert [line for line in beside if line in known] == without  # same events, same order
+    added = [json.loads(line) for line in beside if line not in known]
+    sessions = [e for e in added if e["event_name"] == "session_start"]
+    assert sessions and len(added) == len(beside) - len(without)
+    for e in sessions:
+        q = query(e)
+        assert (q["utm_source"], q["utm_medium"]) == ("linkedin", "paid_social") and len(q["li_fat_id"]) == 36
+        assert e["collected_traffic_source"]["manual_source"] == "linkedin"
+    ids = [e["ecommerce"]["transaction_id"] for e in json.loads("[" + ",".join(without) + "]")
+           if e["event_name"] == "purchase"]
+    new_ids = {e["ecommerce"]["transaction_id"] for e in added if e["event_name"] == "purchase"}
+    assert not new_ids & set(ids)  # numbered after the day's other purchases
+
+
 # ----------------------------------------------------------------------------- the parsers read it all
 @pytest.mark.parametrize("source", ALL_SOURCES)
 def test_every_generated_file_parses_with_zero_rejects(landing: Path, source: str) -> None:
