@@ -34,15 +34,14 @@ from werkzeug.wrappers import Request, Response
 from tests.pull.fakes.base import FakeServer, json_response
 
 ACTIVE_VERSIONS = frozenset({"202601", "202603", "202606", "202609"})
-_RANGE = re.compile(
-    r"\(start:\(year:(\d+),month:(\d+),day:(\d+)\)(?:,end:\(year:(\d+),month:(\d+),day:(\d+)\))?\)"
-)
+_RANGE = re.compile(r"\(start:\(year:(\d+),month:(\d+),day:(\d+)\)(?:,end:\(year:(\d+),month:(\d+),day:(\d+)\))?\)")
 _ACCOUNTS = re.compile(r"List\((.*)\)")
 
 
 def restli_error(status: int, code: str, message: str, service_code: int = 100) -> Response:
-    return json_response({"status": status, "serviceErrorCode": service_code, "code": code, "message": message},
-                         status=status)
+    return json_response(
+        {"status": status, "serviceErrorCode": service_code, "code": code, "message": message}, status=status
+    )
 
 
 class FakeLinkedInAds(FakeServer):
@@ -60,8 +59,11 @@ class FakeLinkedInAds(FakeServer):
             return restli_error(401, "INVALID_ACCESS_TOKEN", "Invalid access token", 65600)
         version = request.headers.get("LinkedIn-Version")
         if not version:
-            return restli_error(400, "VERSION_MISSING", "A version must be present. Please specify a version by "
-                                "adding the LinkedIn-Version header.")
+            return restli_error(
+                400,
+                "VERSION_MISSING",
+                "A version must be present. Please specify a version by adding the LinkedIn-Version header.",
+            )
         if version not in ACTIVE_VERSIONS:
             return restli_error(426, "NONEXISTENT_VERSION", f"Requested version {version} is not active")
         if request.headers.get("X-Restli-Protocol-Version") != "2.0.0":
@@ -87,8 +89,9 @@ class FakeLinkedInAds(FakeServer):
             return restli_error(404, "NOT_FOUND", f"no resource {request.path}")
         account_id, collection = match.groups()
         if account_id in self.forbidden:
-            return restli_error(403, "ACCESS_DENIED", f"Not enough permissions to access: urn:li:sponsoredAccount:"
-                                f"{account_id}", 100)
+            return restli_error(
+                403, "ACCESS_DENIED", f"Not enough permissions to access: urn:li:sponsoredAccount:{account_id}", 100
+            )
         if account_id not in self.accounts:
             return restli_error(404, "NOT_FOUND", f"Ad account {account_id} does not exist")
         data = self.accounts[account_id]
@@ -102,7 +105,7 @@ class FakeLinkedInAds(FakeServer):
     def _page(self, elements: list[dict[str, Any]], query: dict[str, str]) -> Response:
         size = int(query.get("pageSize", "25"))
         start = int(base64.b64decode(query["pageToken"]).decode()) if query.get("pageToken") else 0
-        page = elements[start:start + size]
+        page = elements[start : start + size]
         metadata: dict[str, Any] = {}
         if start + size < len(elements):
             metadata["nextPageToken"] = base64.b64encode(str(start + size).encode()).decode()
@@ -136,8 +139,10 @@ class FakeLinkedInAds(FakeServer):
             while day <= end:
                 for row in data["analytics"].get(day.isoformat(), []):
                     ymd = {"year": day.year, "month": day.month, "day": day.day}
-                    element: dict[str, Any] = {"pivotValues": [f"urn:li:sponsoredCreative:{row['creative']}"],
-                                               "dateRange": {"start": ymd, "end": dict(ymd)}}
+                    element: dict[str, Any] = {
+                        "pivotValues": [f"urn:li:sponsoredCreative:{row['creative']}"],
+                        "dateRange": {"start": ymd, "end": dict(ymd)},
+                    }
                     for field in fields:
                         if field in row:
                             element[field] = row[field]
@@ -151,38 +156,90 @@ def sample_accounts() -> dict[str, dict[str, Any]]:
     account = "508000001"
     return {
         account: {
-            "account": {"id": int(account), "name": "Acme B2B UK", "currency": "GBP", "type": "BUSINESS",
-                        "status": "ACTIVE", "test": False},
+            "account": {
+                "id": int(account),
+                "name": "Acme B2B UK",
+                "currency": "GBP",
+                "type": "BUSINESS",
+                "status": "ACTIVE",
+                "test": False,
+            },
             "campaigns": [
-                {"id": 612000001, "name": "Awareness | Video", "account": f"urn:li:sponsoredAccount:{account}",
-                 "campaignGroup": "urn:li:sponsoredCampaignGroup:700001", "type": "SPONSORED_UPDATES",
-                 "format": "SINGLE_VIDEO", "objectiveType": "VIDEO_VIEW", "status": "ACTIVE"},
-                {"id": 612000002, "name": "Leads | Whitepaper", "account": f"urn:li:sponsoredAccount:{account}",
-                 "campaignGroup": "urn:li:sponsoredCampaignGroup:700001", "type": "SPONSORED_UPDATES",
-                 "format": "STANDARD_UPDATE", "objectiveType": "WEBSITE_CONVERSION", "status": "ACTIVE"},
+                {
+                    "id": 612000001,
+                    "name": "Awareness | Video",
+                    "account": f"urn:li:sponsoredAccount:{account}",
+                    "campaignGroup": "urn:li:sponsoredCampaignGroup:700001",
+                    "type": "SPONSORED_UPDATES",
+                    "format": "SINGLE_VIDEO",
+                    "objectiveType": "VIDEO_VIEW",
+                    "status": "ACTIVE",
+                },
+                {
+                    "id": 612000002,
+                    "name": "Leads | Whitepaper",
+                    "account": f"urn:li:sponsoredAccount:{account}",
+                    "campaignGroup": "urn:li:sponsoredCampaignGroup:700001",
+                    "type": "SPONSORED_UPDATES",
+                    "format": "STANDARD_UPDATE",
+                    "objectiveType": "WEBSITE_CONVERSION",
+                    "status": "ACTIVE",
+                },
             ],
             "creatives": [
-                {"id": "urn:li:sponsoredCreative:901000001", "campaign": "urn:li:sponsoredCampaign:612000001",
-                 "account": f"urn:li:sponsoredAccount:{account}", "name": "Product tour 30s",
-                 "intendedStatus": "ACTIVE"},
-                {"id": "urn:li:sponsoredCreative:901000002", "campaign": "urn:li:sponsoredCampaign:612000002",
-                 "account": f"urn:li:sponsoredAccount:{account}", "name": "Whitepaper - cover",
-                 "intendedStatus": "ACTIVE"},
-                {"id": "urn:li:sponsoredCreative:901000003", "campaign": "urn:li:sponsoredCampaign:612000002",
-                 "account": f"urn:li:sponsoredAccount:{account}", "intendedStatus": "PAUSED"},
+                {
+                    "id": "urn:li:sponsoredCreative:901000001",
+                    "campaign": "urn:li:sponsoredCampaign:612000001",
+                    "account": f"urn:li:sponsoredAccount:{account}",
+                    "name": "Product tour 30s",
+                    "intendedStatus": "ACTIVE",
+                },
+                {
+                    "id": "urn:li:sponsoredCreative:901000002",
+                    "campaign": "urn:li:sponsoredCampaign:612000002",
+                    "account": f"urn:li:sponsoredAccount:{account}",
+                    "name": "Whitepaper - cover",
+                    "intendedStatus": "ACTIVE",
+                },
+                {
+                    "id": "urn:li:sponsoredCreative:901000003",
+                    "campaign": "urn:li:sponsoredCampaign:612000002",
+                    "account": f"urn:li:sponsoredAccount:{account}",
+                    "intendedStatus": "PAUSED",
+                },
             ],
             "analytics": {
                 "2024-03-01": [
-                    {"creative": "901000001", "impressions": 10000, "clicks": 60, "landingPageClicks": 40,
-                     "costInLocalCurrency": "250.0", "costInUsd": "317.5", "externalWebsiteConversions": 3,
-                     "externalWebsitePostClickConversions": 2, "externalWebsitePostViewConversions": 1,
-                     "conversionValueInLocalCurrency": "300.00", "videoStarts": 6000, "videoViews": 4000,
-                     "videoCompletions": 1000},
-                    {"creative": "901000002", "impressions": 5000, "clicks": 40, "landingPageClicks": 36,
-                     "costInLocalCurrency": "175.5", "costInUsd": "222.89", "externalWebsiteConversions": 2,
-                     "externalWebsitePostClickConversions": 2, "externalWebsitePostViewConversions": 0,
-                     "conversionValueInLocalCurrency": "190.00", "videoStarts": 0, "videoViews": 0,
-                     "videoCompletions": 0},
+                    {
+                        "creative": "901000001",
+                        "impressions": 10000,
+                        "clicks": 60,
+                        "landingPageClicks": 40,
+                        "costInLocalCurrency": "250.0",
+                        "costInUsd": "317.5",
+                        "externalWebsiteConversions": 3,
+                        "externalWebsitePostClickConversions": 2,
+                        "externalWebsitePostViewConversions": 1,
+                        "conversionValueInLocalCurrency": "300.00",
+                        "videoStarts": 6000,
+                        "videoViews": 4000,
+                        "videoCompletions": 1000,
+                    },
+                    {
+                        "creative": "901000002",
+                        "impressions": 5000,
+                        "clicks": 40,
+                        "landingPageClicks": 36,
+                        "costInLocalCurrency": "175.5",
+                        "costInUsd": "222.89",
+                        "externalWebsiteConversions": 2,
+                        "externalWebsitePostClickConversions": 2,
+                        "externalWebsitePostViewConversions": 0,
+                        "conversionValueInLocalCurrency": "190.00",
+                        "videoStarts": 0,
+                        "videoViews": 0,
+                        "videoCompletions": 0,
+                    },
                 ],
             },
         },
