@@ -5,13 +5,35 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.adwh-installed
 
-.PHONY: demo test venv dev lock clean docs benchmark
+.PHONY: demo test test-fast lint lint-py lint-sql lint-defs venv dev lock clean docs benchmark
 
 demo: $(STAMP)
 	$(BIN)/adwh demo
 
-test: $(STAMP)
-	$(BIN)/pytest
+# The linters, then every test on two workers (one test file per worker at a time: the
+# module-scoped warehouses are built once). CI runs exactly this (.ci/run).
+test: lint
+	$(BIN)/pytest -n 2 --dist loadfile
+
+# The inner loop: unit tests + every dbt unit test (models built empty), well under 2 minutes.
+test-fast: $(STAMP)
+	$(BIN)/pytest -n 2 --dist loadfile tests/unit tests/dbt_unit
+
+lint: lint-py lint-sql lint-defs
+
+lint-py: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# sqlfluff renders the models with dbt's templater (needs only paths, no data).
+lint-sql: $(STAMP)
+	ADWH_LAKE_DIR=$(CURDIR)/data/lint/lake ADWH_WAREHOUSE=$(CURDIR)/data/lint/warehouse.duckdb \
+		$(BIN)/sqlfluff lint dbt_project
+
+# Loads every module of orchestration/defs/ the way Dagster does.
+lint-defs: $(STAMP)
+	ADWH_DATA_DIR=$(CURDIR)/data/lint VIRTUAL_ENV=$(CURDIR)/$(VENV) PATH=$(CURDIR)/$(BIN):$$PATH \
+		$(BIN)/dg check defs
 
 venv: $(STAMP)
 
@@ -23,9 +45,19 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 # The Dagster UI on http://127.0.0.1:3000 with the same persistent instance `adwh run` uses.
+# Stops on SIGTERM (and Ctrl-C) within seconds: `exec` replaces the recipe's shell by dagster,
+# so the SIGTERM that make forwards to its child reaches `dagster dev` itself, which stops its
+# webserver, daemon and code servers. `dagster dev` handles SIGTERM like SIGINT, so an ignored
+# SIGINT inherited from a background start (`make dev &` in a script) would make it ignore
+# SIGTERM too: the python wrapper restores SIGINT's default before exec'ing dagster.
+# DEV_HOST / DEV_PORT / DEV_HOME override the address and the instance (tests/deploy/).
+DEV_HOST ?= 127.0.0.1
+DEV_PORT ?= 3000
+DEV_HOME ?= $(CURDIR)/data/dagster_home
 dev: $(STAMP)
-	mkdir -p data/dagster_home && cp -n dagster.yaml data/dagster_home/dagster.yaml || true
-	DAGSTER_HOME=$(CURDIR)/data/dagster_home $(BIN)/dagster dev -h 127.0.0.1 -p 3000
+	mkdir -p $(DEV_HOME) && cp -n dagster.yaml $(DEV_HOME)/dagster.yaml || true
+	DAGSTER_HOME=$(DEV_HOME) exec $(BIN)/python -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' \
+		$(BIN)/dagster dev -h $(DEV_HOST) -p $(DEV_PORT)
 
 # dbt docs site (models, columns, lineage) into dbt_project/target/.
 docs: $(STAMP)
@@ -39,7 +71,7 @@ benchmark: $(STAMP)
 # Re-resolve the pinned dependency tree (needs the venv for uv).
 lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --no-header -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra dev --python-version 3.11 --no-header -o requirements.lock
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs

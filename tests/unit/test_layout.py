@@ -114,3 +114,41 @@ def test_observers_named_in_the_environment_are_installed_once(monkeypatch):
         assert calls == ["run-locked"]
     finally:
         run_events._observers.remove(module.observe)
+
+
+def _declared_distributions() -> set[str]:
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    requirements = list(project["dependencies"])
+    for extra in project.get("optional-dependencies", {}).values():
+        requirements += extra
+    return {re.split(r"[\[=<>!~ ;]", req, maxsplit=1)[0].lower().replace("_", "-") for req in requirements}
+
+
+def test_every_third_party_import_of_the_package_is_a_declared_dependency():
+    """A module the product imports must be pinned in pyproject.toml, not arrive by accident
+    through another package (numpy did, through pandas)."""
+    import ast
+    import sys
+    from importlib.metadata import packages_distributions
+
+    owners = packages_distributions()
+    declared = _declared_distributions()
+    missing = {}
+    for path in (REPO / "orchestration").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top in sys.stdlib_module_names or top in ("orchestration", "tests", "__future__"):
+                    continue
+                dists = {d.lower().replace("_", "-") for d in owners.get(top, [top])}
+                if not dists & declared:
+                    missing.setdefault(top, []).append(str(path.relative_to(REPO)))
+    assert not missing, f"imported but not declared in pyproject.toml: {missing}"
