@@ -68,8 +68,12 @@ def build_pull_asset(source: str, settings: Settings, partitions_def: dg.Partiti
         env = {**os.environ, **platform_credentials.as_env()}
         try:
             report = pull_source(
-                source, days, landing_dir=settings.landing_dir, env=env,
-                timezone_name=settings.schedule_timezone, log=context.log,
+                source,
+                days,
+                landing_dir=settings.landing_dir,
+                env=env,
+                timezone_name=settings.schedule_timezone,
+                log=context.log,
             )
         except PullConfigError as exc:
             raise dg.Failure(description=redact(f"{label}: {exc}")) from None
@@ -99,4 +103,6 @@ def build_pull_asset(source: str, settings: Settings, partitions_def: dg.Partiti
 def defs() -> dg.Definitions:
     settings = current_settings()
     partitions = daily_partitions(settings)
-    return dg.Definitions(assets=[build_pull_asset(source, settings, partitions) for source in pulled_sources(settings)])
+    return dg.Definitions(
+        assets=[build_pull_asset(source, settings, partitions) for source in pulled_sources(settings)]
+    )

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Iterable, Mapping
 from types import ModuleType
-from typing import Iterable, Mapping
 
 # source (landing folder, as in orchestration.registry) -> its client module
 PLATFORMS: dict[str, str] = {

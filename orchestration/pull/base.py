@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any, ClassVar, Mapping, Sequence
+from typing import Any, ClassVar
 
 from orchestration.pull.http import Http, PullConfigError
 
@@ -61,7 +62,9 @@ def required(env: Mapping[str, str], names: Sequence[str], *, needed_by: str) ->
     """The values of ``names``; PullConfigError listing every missing one."""
     missing = [name for name in names if not (env.get(name) or "").strip()]
     if missing:
-        raise PullConfigError(f"{needed_by} needs {', '.join(missing)} (not set); see .env.example and docs/connect-accounts.md")
+        raise PullConfigError(
+            f"{needed_by} needs {', '.join(missing)} (not set); see .env.example and docs/connect-accounts.md"
+        )
     return {name: env[name].strip() for name in names}
 
 

@@ -34,8 +34,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Pull the exports of the sources whose credentials are set (docs/connect-accounts.md).",
     )
     parser.add_argument(
-        "--source", action="append", default=None,
-        help=f"source to pull ({', '.join(PLATFORMS)}); repeat or comma-separate; default: every source with credentials",
+        "--source",
+        action="append",
+        default=None,
+        help=f"source to pull ({', '.join(PLATFORMS)}); repeat or comma-separate; default: all with credentials",
     )
     parser.add_argument("--start", type=_date, required=True)
     parser.add_argument("--end", type=_date, required=True)

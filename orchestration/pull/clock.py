@@ -6,9 +6,9 @@ test can replace it in a real ``adwh`` process (tests/pull/fixed_clock.py, injec
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def now() -> datetime:
     """The current time, timezone-aware (UTC)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -18,9 +18,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 import requests
 
@@ -95,7 +96,7 @@ class Config:
     api_version: str = DEFAULT_API_VERSION
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "Config":
+    def from_env(cls, env: Mapping[str, str]) -> Config:
         values = required(env, REQUIRED_VARS, needed_by="the Google Ads pull")
         customers = tuple(
             _customer_id(c, "ADWH_GOOGLE_ADS_CUSTOMER_IDS") for c in id_list(values["ADWH_GOOGLE_ADS_CUSTOMER_IDS"])
@@ -212,7 +213,9 @@ class Client(PlatformClient):
                 call, transport.last_status, f"OAuth token refresh at {self.config.token_url} failed: {reason}"
             ) from None
         except TransportError as exc:
-            raise self.http.error(call, None, f"OAuth token endpoint {self.config.token_url} unreachable: {exc}") from None
+            raise self.http.error(
+                call, None, f"OAuth token endpoint {self.config.token_url} unreachable: {exc}"
+            ) from None
         self.http.secrets.add(self.credentials.token)
         return self.credentials.token
 
@@ -237,7 +240,9 @@ class Client(PlatformClient):
         batches = []
         for batch in document:
             if not isinstance(batch.get("results", []), list):
-                raise self.http.error(call, response.status_code, "malformed searchStream batch: results is not an array")
+                raise self.http.error(
+                    call, response.status_code, "malformed searchStream batch: results is not an array"
+                )
             if batch.get("requestId"):
                 self.request_ids.append(str(batch["requestId"]))
             batches.append({k: v for k, v in batch.items() if k not in VOLATILE_BATCH_FIELDS})
@@ -259,7 +264,9 @@ try:  # google-auth's requests transport, recording the token endpoint's HTTP st
             self.last_status: int | None = None
 
         def __call__(self, url, method="GET", body=None, headers=None, timeout=None, **kwargs):  # type: ignore[override]
-            response = super().__call__(url, method=method, body=body, headers=headers, timeout=timeout or self.timeout, **kwargs)
+            response = super().__call__(
+                url, method=method, body=body, headers=headers, timeout=timeout or self.timeout, **kwargs
+            )
             self.last_status = response.status
             return response
 

@@ -19,9 +19,10 @@ import json
 import logging
 import os
 import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from typing import Any, Callable, Iterable, Mapping
+from datetime import UTC, date, datetime
+from typing import Any
 
 import requests
 import tenacity
@@ -40,8 +41,16 @@ class PullError(RuntimeError):
     ``str()`` is one line: ``<Platform> account <id> <date>: HTTP <status>: <detail>``, with every
     secret redacted. The landing file of that day is never touched when this is raised."""
 
-    def __init__(self, label: str, account: str, day: date | None, status: int | None, detail: str,
-                 *, secrets: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        label: str,
+        account: str,
+        day: date | None,
+        status: int | None,
+        detail: str,
+        *,
+        secrets: Iterable[str] = (),
+    ) -> None:
         self.label, self.account, self.day, self.status = label, account, day, status
         where = f"{label} account {account}" + (f" {day.isoformat()}" if day else "")
         code = f"HTTP {status}" if status is not None else "no HTTP response"
@@ -87,7 +96,7 @@ class RetryPolicy:
     poll_interval: float = 10.0  # ADWH_PULL_POLL_SECONDS: first wait between polls of an async report job
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> "RetryPolicy":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> RetryPolicy:
         env = os.environ if env is None else env
         attempts_text = env.get("ADWH_PULL_MAX_ATTEMPTS") or str(cls.attempts)
         if not attempts_text.isdigit() or int(attempts_text) < 1:
@@ -112,15 +121,15 @@ class Verdict:
     retry_after: float | None = None  # seconds the platform asks us to wait
 
     @classmethod
-    def ok(cls) -> "Verdict":
+    def ok(cls) -> Verdict:
         return cls("ok")
 
     @classmethod
-    def retry(cls, detail: str, retry_after: float | None = None) -> "Verdict":
+    def retry(cls, detail: str, retry_after: float | None = None) -> Verdict:
         return cls("retry", detail, retry_after)
 
     @classmethod
-    def fail(cls, detail: str) -> "Verdict":
+    def fail(cls, detail: str) -> Verdict:
         return cls("fail", detail)
 
 
@@ -145,8 +154,8 @@ def retry_after_seconds(headers: Mapping[str, str], now: Callable[[], datetime] 
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    current = (now or (lambda: datetime.now(timezone.utc)))()
+        when = when.replace(tzinfo=UTC)
+    current = (now or (lambda: datetime.now(UTC)))()
     return max(0.0, (when - current).total_seconds())
 
 
@@ -227,11 +236,14 @@ class Http:
             return
         if not self.budget.fits(seconds):
             raise self.error(
-                call, None,
+                call,
+                None,
                 f"{reason}: a wait of {seconds:.0f} s does not fit the remaining wait budget of "
                 f"{self.budget.remaining:.0f} s (ADWH_PULL_MAX_WAIT_SECONDS={self.policy.total_wait:g})",
             )
-        self.log.info(scrub(f"{self.label} account {call.account} {_day(call)}: {reason}; waiting {seconds:.1f} s", self.secrets))
+        self.log.info(
+            scrub(f"{self.label} account {call.account} {_day(call)}: {reason}; waiting {seconds:.1f} s", self.secrets)
+        )
         self.budget.spent += seconds
         self._sleep(seconds)
 
@@ -308,7 +320,9 @@ class Http:
             return response.json()
         except (ValueError, json.JSONDecodeError) as exc:
             raise self.error(
-                call, response.status_code, f"malformed {what}: not JSON ({exc}); body starts {body_excerpt(response, 80)!r}"
+                call,
+                response.status_code,
+                f"malformed {what}: not JSON ({exc}); body starts {body_excerpt(response, 80)!r}",
             ) from None
 
 
@@ -327,6 +341,16 @@ def dumps(document: Any) -> bytes:
 
 
 __all__ = [
-    "Call", "Http", "PullConfigError", "PullError", "RetryPolicy", "Verdict", "WaitBudget",
-    "body_excerpt", "default_classify", "dumps", "retry_after_seconds", "scrub",
+    "Call",
+    "Http",
+    "PullConfigError",
+    "PullError",
+    "RetryPolicy",
+    "Verdict",
+    "WaitBudget",
+    "body_excerpt",
+    "default_classify",
+    "dumps",
+    "retry_after_seconds",
+    "scrub",
 ]

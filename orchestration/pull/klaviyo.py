@@ -20,9 +20,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import requests
@@ -68,7 +69,7 @@ class Config:
     revision: str = DEFAULT_REVISION
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "Config":
+    def from_env(cls, env: Mapping[str, str]) -> Config:
         values = required(
             env, ("ADWH_KLAVIYO_API_KEY", "ADWH_KLAVIYO_CONVERSION_METRIC_ID"), needed_by="the Klaviyo pull"
         )
@@ -161,12 +162,15 @@ class Client(PlatformClient):
             self._pause_next = rate_limit_pause(response.headers)
             document = self.http.json(response, call, "campaign-values-report")
             data = document.get("data") if isinstance(document, dict) else None
-            if not isinstance(data, dict) or data.get("type") != REPORT_TYPE or not isinstance(
-                (data.get("attributes") or {}).get("results"), list
+            if (
+                not isinstance(data, dict)
+                or data.get("type") != REPORT_TYPE
+                or not isinstance((data.get("attributes") or {}).get("results"), list)
             ):
                 raise self.http.error(
-                    call, response.status_code,
-                    "malformed response: expected {\"data\": {\"type\": \"campaign-values-report\", \"attributes\": {\"results\": [...]}}}",
+                    call,
+                    response.status_code,
+                    "malformed response: expected a campaign-values-report with data.attributes.results",
                 )
             pages.append({"data": {k: v for k, v in data.items() if k in ("type", "attributes", "relationships")}})
             cursor = _next_cursor(document)

@@ -15,9 +15,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 import requests
 
@@ -43,7 +44,7 @@ class Config:
     account: str  # the data centre, or "mailchimp" with an explicit URL
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "Config":
+    def from_env(cls, env: Mapping[str, str]) -> Config:
         key = required(env, ("ADWH_MAILCHIMP_API_KEY",), needed_by="the Mailchimp pull")["ADWH_MAILCHIMP_API_KEY"]
         dc = data_centre(key)
         url = (env.get("ADWH_MAILCHIMP_API_URL") or "").strip()
@@ -108,7 +109,7 @@ class Client(PlatformClient):
             )
             page = self.http.json(response, call, "reports page")
             if not isinstance(page, dict) or not isinstance(page.get("reports"), list):
-                raise self.http.error(call, response.status_code, "malformed reports page: expected {\"reports\": [...]}")
+                raise self.http.error(call, response.status_code, 'malformed reports page: expected {"reports": [...]}')
             total = page.get("total_items")
             if not isinstance(total, int):
                 raise self.http.error(call, response.status_code, f"malformed reports page: total_items is {total!r}")

@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 import requests
 
@@ -89,7 +90,7 @@ class Config:
     api_version: str = DEFAULT_API_VERSION
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> "Config":
+    def from_env(cls, env: Mapping[str, str]) -> Config:
         values = required(env, ("ADWH_META_ACCESS_TOKEN", "ADWH_META_AD_ACCOUNT_IDS"), needed_by="the Meta Ads pull")
         accounts = tuple(account_id(a) for a in id_list(values["ADWH_META_AD_ACCOUNT_IDS"]))
         if not accounts:
@@ -128,7 +129,9 @@ def usage_pause(headers: Mapping[str, str]) -> tuple[float, str] | None:
                 used = max(_number(entry.get(k)) for k in ("call_count", "total_cputime", "total_time"))
                 kind = entry.get("type", "business use case")
                 if minutes > 0:
-                    waits.append((minutes * 60.0, f"x-business-use-case-usage ({kind}): access regained in {minutes:g} min"))
+                    waits.append(
+                        (minutes * 60.0, f"x-business-use-case-usage ({kind}): access regained in {minutes:g} min")
+                    )
                 elif used >= USAGE_THRESHOLD:
                     waits.append((USAGE_PAUSE_SECONDS, f"x-business-use-case-usage ({kind}): {used:g} % used"))
     account = _json_header(headers, "x-ad-account-usage")
@@ -164,7 +167,11 @@ def classify(response: requests.Response) -> Verdict:
     if isinstance(error, dict):
         code = int(_number(error.get("code")))
         subcode = error.get("error_subcode")
-        detail = f"code {code}" + (f"/{subcode}" if subcode else "") + f" {error.get('type', 'error')}: {error.get('message', '')}"
+        detail = (
+            f"code {code}"
+            + (f"/{subcode}" if subcode else "")
+            + f" {error.get('type', 'error')}: {error.get('message', '')}"
+        )
         if error.get("fbtrace_id"):
             detail += f" (fbtrace_id {error['fbtrace_id']})"
         if code in THROTTLE_CODES or code in TRANSIENT_CODES or error.get("is_transient") is True:
@@ -220,7 +227,9 @@ class Client(PlatformClient):
         )
         run_id = started.get("report_run_id") if isinstance(started, dict) else None
         if not run_id:
-            raise self.http.error(call, response.status_code, f"malformed async job response (no report_run_id): {started!r:.200}")
+            raise self.http.error(
+                call, response.status_code, f"malformed async job response (no report_run_id): {started!r:.200}"
+            )
         self._wait_for_job(str(run_id), call)
         pages: list[dict[str, Any]] = []
         after: str | None = None
@@ -230,7 +239,7 @@ class Client(PlatformClient):
                 params["after"] = after
             response, page = self._call("GET", f"{run_id}/insights", call, params=params)
             if not isinstance(page, dict) or not isinstance(page.get("data"), list):
-                raise self.http.error(call, response.status_code, "malformed insights page: expected {\"data\": [...]}")
+                raise self.http.error(call, response.status_code, 'malformed insights page: expected {"data": [...]}')
             pages.append({k: v for k, v in page.items() if k != "paging"})
             paging = page.get("paging") or {}
             after = (paging.get("cursors") or {}).get("after") if paging.get("next") else None
@@ -249,7 +258,9 @@ class Client(PlatformClient):
                 raise self.http.error(call, response.status_code, f"async report job {run_id} ended with {status!r}")
             if not isinstance(status, str):
                 raise self.http.error(call, response.status_code, f"malformed async job status: {job!r:.200}")
-            self.http.pause(wait, f"async report job {run_id}: {status} ({job.get('async_percent_completion', 0)} %)", call)
+            self.http.pause(
+                wait, f"async report job {run_id}: {status} ({job.get('async_percent_completion', 0)} %)", call
+            )
             wait = min(MAX_POLL_WAIT, max(wait * 1.5, 0.001))
 
     def describe(self, document: Any) -> str:

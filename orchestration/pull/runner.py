@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import requests
@@ -163,12 +164,16 @@ def pull_source(
             try:
                 status, path = write_landing_file(landing_dir, source, day, name, data)
             except OSError as exc:
-                message = scrub(f"{client.label} account {account} {day.isoformat()}: cannot write landing file {name}: {exc}")
+                message = scrub(
+                    f"{client.label} account {account} {day.isoformat()}: cannot write landing file {name}: {exc}"
+                )
                 report.errors.append(message)
                 log.error(message)
                 continue
             summary = client.describe(document)
             report.files.append(FileResult(day.isoformat(), account, name, status, len(data), summary))
-            log.info(scrub(f"{source} account {account} {day.isoformat()}: {status} {path} ({summary})", client.http.secrets))
+            log.info(
+                scrub(f"{source} account {account} {day.isoformat()}: {status} {path} ({summary})", client.http.secrets)
+            )
     report.requests = client.http.calls - calls_before
     return report

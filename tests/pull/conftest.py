@@ -3,7 +3,7 @@ pointing the clients at them with near-zero waits."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -49,8 +49,11 @@ def mailchimp() -> Iterator[FakeMailchimp]:
 
 @pytest.fixture
 def klaviyo() -> Iterator[FakeKlaviyo]:
-    with FakeKlaviyo(api_key=data.TOKENS["ADWH_KLAVIYO_API_KEY"], conversion_metric_id=data.KLAVIYO_METRIC,
-                     messages=data.klaviyo_messages()) as server:
+    with FakeKlaviyo(
+        api_key=data.TOKENS["ADWH_KLAVIYO_API_KEY"],
+        conversion_metric_id=data.KLAVIYO_METRIC,
+        messages=data.klaviyo_messages(),
+    ) as server:
         yield server
 
 
@@ -59,20 +62,33 @@ def pull_env(google=None, meta=None, mailchimp=None, klaviyo=None, **extra: str)
     env = dict(FAST)
     if google is not None:
         env.update({k: data.TOKENS[k] for k in data.TOKENS if k.startswith("ADWH_GOOGLE_ADS_")})
-        env.update({
-            "ADWH_GOOGLE_ADS_CUSTOMER_IDS": "111-111-1111, 2222222222",
-            "ADWH_GOOGLE_ADS_API_URL": google.url,
-            "ADWH_GOOGLE_OAUTH_TOKEN_URL": f"{google.url}/token",
-        })
+        env.update(
+            {
+                "ADWH_GOOGLE_ADS_CUSTOMER_IDS": "111-111-1111, 2222222222",
+                "ADWH_GOOGLE_ADS_API_URL": google.url,
+                "ADWH_GOOGLE_OAUTH_TOKEN_URL": f"{google.url}/token",
+            }
+        )
     if meta is not None:
-        env.update({"ADWH_META_ACCESS_TOKEN": data.TOKENS["ADWH_META_ACCESS_TOKEN"],
-                    "ADWH_META_AD_ACCOUNT_IDS": data.META_ACCOUNT, "ADWH_META_API_URL": meta.url})
+        env.update(
+            {
+                "ADWH_META_ACCESS_TOKEN": data.TOKENS["ADWH_META_ACCESS_TOKEN"],
+                "ADWH_META_AD_ACCOUNT_IDS": data.META_ACCOUNT,
+                "ADWH_META_API_URL": meta.url,
+            }
+        )
     if mailchimp is not None:
-        env.update({"ADWH_MAILCHIMP_API_KEY": data.TOKENS["ADWH_MAILCHIMP_API_KEY"],
-                    "ADWH_MAILCHIMP_API_URL": mailchimp.url})
+        env.update(
+            {"ADWH_MAILCHIMP_API_KEY": data.TOKENS["ADWH_MAILCHIMP_API_KEY"], "ADWH_MAILCHIMP_API_URL": mailchimp.url}
+        )
     if klaviyo is not None:
-        env.update({"ADWH_KLAVIYO_API_KEY": data.TOKENS["ADWH_KLAVIYO_API_KEY"],
-                    "ADWH_KLAVIYO_CONVERSION_METRIC_ID": data.KLAVIYO_METRIC, "ADWH_KLAVIYO_API_URL": klaviyo.url})
+        env.update(
+            {
+                "ADWH_KLAVIYO_API_KEY": data.TOKENS["ADWH_KLAVIYO_API_KEY"],
+                "ADWH_KLAVIYO_CONVERSION_METRIC_ID": data.KLAVIYO_METRIC,
+                "ADWH_KLAVIYO_API_URL": klaviyo.url,
+            }
+        )
     env.update(extra)
     return env
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -21,7 +21,7 @@ from tests.pull.fakes.klaviyo import api_errors
 from tests.pull.fakes.mailchimp import problem
 
 D3 = date(2024, 3, 3)
-NIGHT = datetime(2024, 3, 4, 2, 0, tzinfo=timezone.utc)  # the nightly run after D3
+NIGHT = datetime(2024, 3, 4, 2, 0, tzinfo=UTC)  # the nightly run after D3
 
 
 @pytest.fixture(autouse=True)
@@ -88,7 +88,10 @@ def test_mailchimp_401_429_500_and_malformed(mailchimp, tmp_path, sleeps):
     assert bad.errors[0].startswith("Mailchimp account us21 2024-03-03: HTTP 401: API Key Invalid")
     assert "ffffffffffffffff-us21" not in bad.errors[0]
 
-    mailchimp.fail_next("/3.0/reports", lambda: problem(429, "Too Many Requests", "You have exceeded the limit of 10 simultaneous connections."))
+    mailchimp.fail_next(
+        "/3.0/reports",
+        lambda: problem(429, "Too Many Requests", "You have exceeded the limit of 10 simultaneous connections."),
+    )
     mailchimp.fail_next("/3.0/reports", lambda: problem(500, "Internal Server Error", "An unexpected error occurred"))
     assert _pull("mailchimp", mailchimp, tmp_path, sleeps).ok
     assert len(sleeps.waits) == 2
@@ -111,7 +114,9 @@ def test_klaviyo_asks_for_the_year_ending_with_the_day(klaviyo, tmp_path, sleeps
     attributes = body["attributes"]
     assert attributes["conversion_metric_id"] == data.KLAVIYO_METRIC
     assert attributes["timeframe"] == {"start": "2023-03-05T00:00:00+00:00", "end": "2024-03-04T00:00:00+00:00"}
-    assert {"opens_unique", "clicks_unique", "delivered", "conversions", "conversion_value"} <= set(attributes["statistics"])
+    assert {"opens_unique", "clicks_unique", "delivered", "conversions", "conversion_value"} <= set(
+        attributes["statistics"]
+    )
     path = tmp_path / "klaviyo" / "2024-03-03" / "klaviyo_klaviyo.json"
     parsed = klaviyo_parser.parse(path.read_bytes(), file_name=path.name, report_date=D3)
     assert [r["campaign_id"] for r in parsed.tables["campaign_snapshots"]] == ["K1"]  # K0 was sent > 1 year before
@@ -123,9 +128,16 @@ def klaviyo_module_revision() -> str:
 
 
 def test_klaviyo_429_waits_retry_after_and_ratelimit_headers_pause_paging(klaviyo, tmp_path, sleeps):
-    klaviyo.fail_next("/api/campaign-values-reports", lambda: api_errors(
-        429, "throttled", "Request was throttled.", "Request was throttled. Expected available in 31 seconds.",
-        headers={"Retry-After": "31", "RateLimit-Limit": "2", "RateLimit-Remaining": "0", "RateLimit-Reset": "31"}))
+    klaviyo.fail_next(
+        "/api/campaign-values-reports",
+        lambda: api_errors(
+            429,
+            "throttled",
+            "Request was throttled.",
+            "Request was throttled. Expected available in 31 seconds.",
+            headers={"Retry-After": "31", "RateLimit-Limit": "2", "RateLimit-Remaining": "0", "RateLimit-Reset": "31"},
+        ),
+    )
     klaviyo.page_size = 1
     klaviyo.messages.append({**klaviyo.messages[1], "campaign_id": "K2", "campaign_message_id": "M2"})
     klaviyo.remaining = 1  # the first page uses the last call of the window

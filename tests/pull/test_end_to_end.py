@@ -102,7 +102,7 @@ def _assert_no_secret_in(paths: list[Path], needles: list[bytes]) -> None:
 
 
 def test_pull_run_then_nightly_restatement(tmp_path, google, meta, mailchimp, klaviyo):
-    ws = _workspace(tmp_path / "ws", dict(google=google, meta=meta, mailchimp=mailchimp, klaviyo=klaviyo))
+    ws = _workspace(tmp_path / "ws", {"google": google, "meta": meta, "mailchimp": mailchimp, "klaviyo": klaviyo})
     first = ws.run(date(2024, 3, 1), date(2024, 3, 3), log="first")
     assert first.popen.returncode == 0, first.output()[-6000:]
     output = first.output()
@@ -114,7 +114,9 @@ def test_pull_run_then_nightly_restatement(tmp_path, google, meta, mailchimp, kl
     assert len(mailchimp.requests_to("/3.0/reports")) == 1
     assert len(klaviyo.requests_to("/api/campaign-values-reports")) == 1
     assert sorted(p.name for p in (ws.landing / "google_ads" / "2024-03-02").iterdir()) == [
-        "google_ads_1111111111.json", "google_ads_2222222222.json"]
+        "google_ads_1111111111.json",
+        "google_ads_2222222222.json",
+    ]
     assert not (ws.landing / "mailchimp" / "2024-03-02").exists()
 
     assert _fact(ws.analyst) == EXPECTED_FIRST
@@ -132,7 +134,10 @@ def test_pull_run_then_nightly_restatement(tmp_path, google, meta, mailchimp, kl
 
     nightly = subprocess.run(
         [sys.executable, "-m", "tests.pull.nightly_tick", SECOND_NIGHT],
-        env={**ws.env, "ADWH_TEST_NOW": SECOND_NIGHT}, cwd=ws.root, capture_output=True, text=True,
+        env={**ws.env, "ADWH_TEST_NOW": SECOND_NIGHT},
+        cwd=ws.root,
+        capture_output=True,
+        text=True,
         timeout=SAFETY_TIMEOUT,
     )
     (ws.root / "nightly.out").write_text(nightly.stdout)
@@ -143,7 +148,9 @@ def test_pull_run_then_nightly_restatement(tmp_path, google, meta, mailchimp, kl
     # Google re-pulled its 3 days, Meta its 2, the e-mail platforms only the day that just ended
     google_days = sorted({r.json()["query"].split("'")[1] for r in google.requests_to("searchStream")})
     assert google_days == ["2024-03-02", "2024-03-03", "2024-03-04"]
-    meta_days = sorted({json.loads(r.form["time_range"])["since"] for r in meta.requests_to("/act_101/insights", "POST")})
+    meta_days = sorted(
+        {json.loads(r.form["time_range"])["since"] for r in meta.requests_to("/act_101/insights", "POST")}
+    )
     assert meta_days == ["2024-03-03", "2024-03-04"]
     assert len(mailchimp.requests_to("/3.0/reports")) == 1 and len(klaviyo.requests_to("/api/")) == 1
 
@@ -158,14 +165,23 @@ def test_pull_run_then_nightly_restatement(tmp_path, google, meta, mailchimp, kl
 
     # no secret anywhere a run writes (the OAuth access tokens the fake issued included)
     _assert_no_secret_in(
-        [ws.root / "first.out", ws.root / "first.err", ws.root / "nightly.out", ws.root / "nightly.err",
-         ws.home, ws.landing, ws.lake, ws.warehouse, ws.analyst],
+        [
+            ws.root / "first.out",
+            ws.root / "first.err",
+            ws.root / "nightly.out",
+            ws.root / "nightly.err",
+            ws.home,
+            ws.landing,
+            ws.lake,
+            ws.warehouse,
+            ws.analyst,
+        ],
         _needles(google),
     )
 
 
 def test_a_failing_account_fails_the_run_with_one_line_and_keeps_the_other_sources(tmp_path, google, meta):
-    ws = _workspace(tmp_path / "ws", dict(google=google, meta=meta), ADWH_SOURCES="google_ads,meta_ads")
+    ws = _workspace(tmp_path / "ws", {"google": google, "meta": meta}, ADWH_SOURCES="google_ads,meta_ads")
     google.revoked = True  # the refresh token was revoked
     run = ws.run(date(2024, 3, 1), date(2024, 3, 1), log="revoked")
     assert run.popen.returncode == 1
@@ -179,8 +195,10 @@ def test_a_failing_account_fails_the_run_with_one_line_and_keeps_the_other_sourc
 
 
 def test_adwh_pull_cli(tmp_path, google, mailchimp):
-    ws = _workspace(tmp_path / "ws", dict(google=google, mailchimp=mailchimp))
-    proc = ws.start("pull", "--source", "google_ads,mailchimp", "--start", "2024-03-02", "--end", "2024-03-03", log="pull")
+    ws = _workspace(tmp_path / "ws", {"google": google, "mailchimp": mailchimp})
+    proc = ws.start(
+        "pull", "--source", "google_ads,mailchimp", "--start", "2024-03-02", "--end", "2024-03-03", log="pull"
+    )
     assert proc.wait() == 1  # mailchimp 2024-03-02 is not pulled (as of the call)
     out, err = proc.out.read_text(), proc.err.read_text()
     assert "google_ads: 4 written, 0 replaced, 0 unchanged, 0 failed" in out
@@ -195,8 +213,12 @@ def test_adwh_pull_cli(tmp_path, google, mailchimp):
 def test_the_same_run_with_the_landing_folder_on_s3(tmp_path, google, meta, mailchimp, klaviyo):
     bucket = "adwh-e2e"
     with s3_server(bucket) as s3_env:
-        ws = _workspace(tmp_path / "ws", dict(google=google, meta=meta, mailchimp=mailchimp, klaviyo=klaviyo),
-                        ADWH_LANDING_DIR=f"s3://{bucket}/landing", **s3_env)
+        ws = _workspace(
+            tmp_path / "ws",
+            {"google": google, "meta": meta, "mailchimp": mailchimp, "klaviyo": klaviyo},
+            ADWH_LANDING_DIR=f"s3://{bucket}/landing",
+            **s3_env,
+        )
         run = ws.run(date(2024, 3, 1), date(2024, 3, 3), log="s3")
         assert run.popen.returncode == 0, run.output()[-6000:]
         keys = list_keys(s3_env, bucket)

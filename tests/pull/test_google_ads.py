@@ -46,8 +46,14 @@ def test_requests_oauth_headers_query_and_writes_one_file_per_customer(google, t
         assert call.headers["login-customer-id"] == "9990001111"
         query = call.json()["query"]
         assert "FROM ad_group_ad" in query and "segments.date BETWEEN '2024-03-01' AND '2024-03-01'" in query
-        for field in ("metrics.cost_micros", "metrics.view_through_conversions", "metrics.video_trueview_views",
-                      "customer.currency_code", "campaign.advertising_channel_type", "ad_group_ad.ad.id"):
+        for field in (
+            "metrics.cost_micros",
+            "metrics.view_through_conversions",
+            "metrics.video_trueview_views",
+            "customer.currency_code",
+            "campaign.advertising_channel_type",
+            "ad_group_ad.ad.id",
+        ):
             assert field in query
 
     written = tmp_path / "google_ads" / "2024-03-01" / "google_ads_1111111111.json"
@@ -83,8 +89,9 @@ def test_multi_batch_stream_is_kept_as_batches(google, tmp_path, sleeps):
 
 def test_429_resource_exhausted_honours_retry_delay(google, tmp_path, sleeps):
     def exhausted():
-        response = rpc_error(429, "RESOURCE_EXHAUSTED", "Too many requests.",
-                             {"quotaError": "RESOURCE_TEMPORARILY_EXHAUSTED"})
+        response = rpc_error(
+            429, "RESOURCE_EXHAUSTED", "Too many requests.", {"quotaError": "RESOURCE_TEMPORARILY_EXHAUSTED"}
+        )
         body = json.loads(response.get_data())
         body[0]["error"]["details"].append({"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "12s"})
         return json_response(body, status=429)
@@ -97,8 +104,10 @@ def test_429_resource_exhausted_honours_retry_delay(google, tmp_path, sleeps):
 
 
 def test_500_then_success(google, tmp_path, sleeps):
-    google.fail_next("searchStream", lambda: rpc_error(500, "INTERNAL", "Internal error encountered.",
-                                                        {"internalError": "INTERNAL_ERROR"}))
+    google.fail_next(
+        "searchStream",
+        lambda: rpc_error(500, "INTERNAL", "Internal error encountered.", {"internalError": "INTERNAL_ERROR"}),
+    )
     assert _pull(google, tmp_path, sleeps).ok
     assert len(sleeps.waits) == 1
 
@@ -115,9 +124,16 @@ def test_expired_refresh_token_fails_every_customer_with_one_clear_line(google, 
 
 
 def test_401_unknown_customer_and_bad_query_fail_their_day_only(google, tmp_path, sleeps):
-    google.fail_next("customers/1111111111", lambda: rpc_error(
-        401, "UNAUTHENTICATED", "Request had invalid authentication credentials.", {"authenticationError": "OAUTH_TOKEN_EXPIRED"}))
-    env = dict(ADWH_GOOGLE_ADS_CUSTOMER_IDS="1111111111,2222222222,3333333333")
+    google.fail_next(
+        "customers/1111111111",
+        lambda: rpc_error(
+            401,
+            "UNAUTHENTICATED",
+            "Request had invalid authentication credentials.",
+            {"authenticationError": "OAUTH_TOKEN_EXPIRED"},
+        ),
+    )
+    env = {"ADWH_GOOGLE_ADS_CUSTOMER_IDS": "1111111111,2222222222,3333333333"}
     report = _pull(google, tmp_path, sleeps, **env)
     assert [f.account for f in report.files] == ["2222222222"]
     assert report.errors[0].startswith("Google Ads account 1111111111 2024-03-01: HTTP 401: UNAUTHENTICATED")
@@ -132,9 +148,15 @@ def test_failed_restatement_keeps_the_previous_file(google, tmp_path, sleeps):
     path = tmp_path / "google_ads" / "2024-03-01" / "google_ads_1111111111.json"
     before = path.read_bytes()
     google.accounts["1111111111"]["rows"]["2024-03-01"][0]["clicks"] = 51
-    google.fail_next("customers/1111111111", lambda: rpc_error(
-        400, "INVALID_ARGUMENT", "Unrecognized field in the query: 'metrics.video_trueview_views'.",
-        {"queryError": "UNRECOGNIZED_FIELD"}))
+    google.fail_next(
+        "customers/1111111111",
+        lambda: rpc_error(
+            400,
+            "INVALID_ARGUMENT",
+            "Unrecognized field in the query: 'metrics.video_trueview_views'.",
+            {"queryError": "UNRECOGNIZED_FIELD"},
+        ),
+    )
     report = _pull(google, tmp_path, sleeps)
     assert "HTTP 400: INVALID_ARGUMENT: queryError=UNRECOGNIZED_FIELD" in report.errors[0]
     assert path.read_bytes() == before
@@ -152,8 +174,12 @@ def test_configuration_names_missing_variables():
     env = {"ADWH_GOOGLE_ADS_DEVELOPER_TOKEN": "x" * 10}
     with pytest.raises(PullConfigError) as caught:
         google_ads.Config.from_env(env)
-    for name in ("ADWH_GOOGLE_ADS_CLIENT_ID", "ADWH_GOOGLE_ADS_CLIENT_SECRET", "ADWH_GOOGLE_ADS_REFRESH_TOKEN",
-                 "ADWH_GOOGLE_ADS_CUSTOMER_IDS"):
+    for name in (
+        "ADWH_GOOGLE_ADS_CLIENT_ID",
+        "ADWH_GOOGLE_ADS_CLIENT_SECRET",
+        "ADWH_GOOGLE_ADS_REFRESH_TOKEN",
+        "ADWH_GOOGLE_ADS_CUSTOMER_IDS",
+    ):
         assert name in str(caught.value)
     with pytest.raises(PullConfigError, match="not a Google Ads customer id"):
         google_ads.Config.from_env({**data.TOKENS, "ADWH_GOOGLE_ADS_CUSTOMER_IDS": "abc"})

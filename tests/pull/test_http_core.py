@@ -4,7 +4,7 @@ wait budget, a timeout on every call, and one redacted line for what retrying ca
 from __future__ import annotations
 
 import socket
-from datetime import date
+from datetime import UTC, date
 
 import pytest
 from werkzeug.wrappers import Request, Response
@@ -27,7 +27,7 @@ def echo():
 
 
 def _http(sleeps, **policy) -> Http:
-    defaults = dict(attempts=4, initial_wait=0.5, max_backoff=4.0, total_wait=100.0, timeout=5.0)
+    defaults = {"attempts": 4, "initial_wait": 0.5, "max_backoff": 4.0, "total_wait": 100.0, "timeout": 5.0}
     return Http("Test", RetryPolicy(**{**defaults, **policy}), sleep=sleeps)
 
 
@@ -111,9 +111,9 @@ def test_malformed_body_names_the_status(echo, sleeps):
 
 
 def test_retry_after_as_http_date():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    now = datetime(2024, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
+    now = datetime(2024, 3, 1, 12, 0, 0, tzinfo=UTC)
     assert retry_after_seconds({"Retry-After": "Fri, 01 Mar 2024 12:00:30 GMT"}, lambda: now) == 30.0
     assert retry_after_seconds({}) is None
 

@@ -36,9 +36,11 @@ def test_local_write_is_atomic_and_skips_identical_content(tmp_path, monkeypatch
 
     renames = []
     real_replace = os.replace
-    monkeypatch.setattr(landing.os, "replace", lambda a, b: renames.append((Path(a).name, Path(b).name)) or real_replace(a, b))
+    monkeypatch.setattr(
+        landing.os, "replace", lambda a, b: renames.append((Path(a).name, Path(b).name)) or real_replace(a, b)
+    )
     assert write_landing_file(tmp_path, "mailchimp", DAY, "a.json", b"two")[0] == REPLACED
-    (temp_name, final_name), = renames
+    ((temp_name, final_name),) = renames
     assert temp_name.startswith(".a.json.") and temp_name.endswith(".tmp") and final_name == "a.json"
     assert sorted(p.name for p in path.parent.iterdir()) == ["a.json"]
 
@@ -72,8 +74,13 @@ def test_s3_landing_write_and_ingest(tmp_path, monkeypatch):
         lake = Lake(tmp_path / "lake")
         first = ingest_partition(source="mailchimp", day=DAY, landing_dir=settings.landing_dir, lake=lake)
         assert (first.status, first.records_read, first.rows_loaded) == ("ingested", 2, 2)
-        assert ingest_partition(source="mailchimp", day=DAY, landing_dir=settings.landing_dir, lake=lake).status == "unchanged"
-        missing = ingest_partition(source="mailchimp", day=date(2024, 3, 1), landing_dir=settings.landing_dir, lake=lake)
+        assert (
+            ingest_partition(source="mailchimp", day=DAY, landing_dir=settings.landing_dir, lake=lake).status
+            == "unchanged"
+        )
+        missing = ingest_partition(
+            source="mailchimp", day=date(2024, 3, 1), landing_dir=settings.landing_dir, lake=lake
+        )
         assert missing.status == "missing"
     clear_fsspec_cache()
 

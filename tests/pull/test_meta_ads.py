@@ -34,7 +34,9 @@ def test_async_job_is_started_polled_and_read_with_cursor_paging(meta, tmp_path,
     assert json.loads(form["time_range"]) == {"since": "2024-03-01", "until": "2024-03-01"}
     assert json.loads(form["action_attribution_windows"]) == ["1d_click", "7d_click", "28d_click", "1d_view"]
     assert "7d_view" not in form["action_attribution_windows"] and "28d_view" not in form["action_attribution_windows"]
-    assert {"actions", "action_values", "inline_link_clicks", "spend", "account_currency"} <= set(form["fields"].split(","))
+    assert {"actions", "action_values", "inline_link_clicks", "spend", "account_currency"} <= set(
+        form["fields"].split(",")
+    )
     assert start[0].headers["authorization"] == f"Bearer {TOKEN}"  # never in a URL
 
     run_id = list(meta.jobs)[0]
@@ -83,11 +85,28 @@ def test_unknown_account_fails_alone(meta, tmp_path, sleeps):
 
 
 def test_throttling_error_is_retried_after_the_time_meta_gives(meta, tmp_path, sleeps):
-    usage = json.dumps({"1234567890": [{"type": "ads_insights", "call_count": 100, "total_cputime": 40,
-                                        "total_time": 40, "estimated_time_to_regain_access": 2}]})
-    meta.fail_next("/act_101/insights", lambda: graph_error(
-        80004, "There have been too many calls to this ad-account. Wait a bit and try again.", subcode=2446079,
-        headers={"x-business-use-case-usage": usage}))
+    usage = json.dumps(
+        {
+            "1234567890": [
+                {
+                    "type": "ads_insights",
+                    "call_count": 100,
+                    "total_cputime": 40,
+                    "total_time": 40,
+                    "estimated_time_to_regain_access": 2,
+                }
+            ]
+        }
+    )
+    meta.fail_next(
+        "/act_101/insights",
+        lambda: graph_error(
+            80004,
+            "There have been too many calls to this ad-account. Wait a bit and try again.",
+            subcode=2446079,
+            headers={"x-business-use-case-usage": usage},
+        ),
+    )
     report = _pull(meta, tmp_path, sleeps)
     assert report.ok
     assert sleeps.waits[0] == 120.0  # estimated_time_to_regain_access: 2 minutes

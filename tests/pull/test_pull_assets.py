@@ -24,8 +24,15 @@ ALL_PULL_VARS = sorted({name for source in PLATFORMS for name in platform(source
 
 
 def _settings(tmp_path: Path, **extra: str) -> Settings:
-    return Settings.from_env({"ADWH_DATA_DIR": str(tmp_path / "data"), "ADWH_LANDING_DIR": str(tmp_path / "landing"),
-                              "ADWH_LAKE_DIR": str(tmp_path / "lake"), "ADWH_START_DATE": "2024-01-01", **extra})
+    return Settings.from_env(
+        {
+            "ADWH_DATA_DIR": str(tmp_path / "data"),
+            "ADWH_LANDING_DIR": str(tmp_path / "landing"),
+            "ADWH_LAKE_DIR": str(tmp_path / "lake"),
+            "ADWH_START_DATE": "2024-01-01",
+            **extra,
+        }
+    )
 
 
 @pytest.fixture
@@ -103,7 +110,9 @@ def test_nightly_run_re_pulls_each_sources_own_window(tmp_path, clean_env, googl
     assert request.tags[NIGHTLY_DATE_TAG] == "2024-03-04"
     result = _materialize(settings, ["google_ads", "meta_ads"], "2024-03-01", "2024-03-03", tags=dict(request.tags))
     assert result.success
-    meta_days = sorted({json.loads(p.form["time_range"])["since"] for p in meta.requests_to("/act_101/insights", "POST")})
+    meta_days = sorted(
+        {json.loads(p.form["time_range"])["since"] for p in meta.requests_to("/act_101/insights", "POST")}
+    )
     assert meta_days == ["2024-03-03"]  # a 1-day window: yesterday only
     assert len(google.requests_to("searchStream")) == 6  # 3 days x 2 customers
     assert not (settings.landing_dir / "meta_ads" / "2024-03-01").exists()

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from werkzeug.datastructures import Headers
 from werkzeug.serving import make_server
@@ -45,8 +46,9 @@ class Scripted:
     times: int = 1
 
 
-def json_response(document: Any, status: int = 200, headers: dict[str, str] | None = None,
-                  content_type: str = "application/json") -> Response:
+def json_response(
+    document: Any, status: int = 200, headers: dict[str, str] | None = None, content_type: str = "application/json"
+) -> Response:
     return Response(json.dumps(document), status=status, headers=Headers(headers or {}), content_type=content_type)
 
 
@@ -62,7 +64,7 @@ class FakeServer:
         self.url = ""
 
     # -- lifecycle
-    def start(self) -> "FakeServer":
+    def start(self) -> FakeServer:
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, name=type(self).__name__, daemon=True)
@@ -76,14 +78,16 @@ class FakeServer:
         if self._thread is not None:
             self._thread.join(timeout=10)
 
-    def __enter__(self) -> "FakeServer":
+    def __enter__(self) -> FakeServer:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
 
     # -- scripting
-    def fail_next(self, match: Callable[[Request], bool] | str, response: Callable[[], Response], times: int = 1) -> None:
+    def fail_next(
+        self, match: Callable[[Request], bool] | str, response: Callable[[], Response], times: int = 1
+    ) -> None:
         """Serve ``response()`` instead of the handler to the next ``times`` requests matching
         ``match`` (a callable, or a substring of the path)."""
         if isinstance(match, str):
@@ -108,7 +112,7 @@ class FakeServer:
             path=request.path,
             query={k: request.args.getlist(k) for k in request.args},
             headers={k.lower(): v for k, v in request.headers.items()},
-            form={k: v for k, v in request.form.items()},
+            form=dict(request.form.items()),
             body=body,
         )
         with self._lock:

@@ -28,12 +28,27 @@ from werkzeug.wrappers import Request, Response
 from tests.pull.fakes.base import FakeServer, json_response
 
 VERSION = "v26"
-INT64_METRICS = {"impressions", "clicks", "interactions", "cost_micros", "view_through_conversions", "video_trueview_views"}
+INT64_METRICS = {
+    "impressions",
+    "clicks",
+    "interactions",
+    "cost_micros",
+    "view_through_conversions",
+    "video_trueview_views",
+}
 DOUBLE_METRICS = {"conversions", "conversions_value"}
 KNOWN_FIELDS = {
-    "customer.id", "customer.descriptive_name", "customer.currency_code", "customer.time_zone",
-    "campaign.id", "campaign.name", "campaign.advertising_channel_type",
-    "ad_group.id", "ad_group.name", "ad_group_ad.ad.id", "segments.date",
+    "customer.id",
+    "customer.descriptive_name",
+    "customer.currency_code",
+    "customer.time_zone",
+    "campaign.id",
+    "campaign.name",
+    "campaign.advertising_channel_type",
+    "ad_group.id",
+    "ad_group.name",
+    "ad_group_ad.ad.id",
+    "segments.date",
     *(f"metrics.{m}" for m in INT64_METRICS | DOUBLE_METRICS),
 }
 
@@ -62,8 +77,16 @@ def rpc_error(code: int, status: str, message: str, error_code: dict[str, str], 
 
 
 class FakeGoogleAds(FakeServer):
-    def __init__(self, *, developer_token: str, client_id: str, client_secret: str, refresh_token: str,
-                 accounts: dict[str, dict[str, Any]], batch_size: int = 10000) -> None:
+    def __init__(
+        self,
+        *,
+        developer_token: str,
+        client_id: str,
+        client_secret: str,
+        refresh_token: str,
+        accounts: dict[str, dict[str, Any]],
+        batch_size: int = 10000,
+    ) -> None:
         super().__init__()
         self.developer_token = developer_token
         self.client_id, self.client_secret, self.refresh_token = client_id, client_secret, refresh_token
@@ -78,13 +101,22 @@ class FakeGoogleAds(FakeServer):
         if form.get("grant_type") != "refresh_token":
             return json_response({"error": "unsupported_grant_type"}, status=400)
         if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
-            return json_response({"error": "invalid_client", "error_description": "The OAuth client was not found."}, status=401)
+            return json_response(
+                {"error": "invalid_client", "error_description": "The OAuth client was not found."}, status=401
+            )
         if self.revoked or form.get("refresh_token") != self.refresh_token:
-            return json_response({"error": "invalid_grant", "error_description": "Token has been expired or revoked."}, status=400)
+            return json_response(
+                {"error": "invalid_grant", "error_description": "Token has been expired or revoked."}, status=400
+            )
         token = f"ya29.fake-{uuid.uuid4().hex}"
         self.issued_tokens.append(token)
         return json_response(
-            {"access_token": token, "expires_in": 3599, "scope": "https://www.googleapis.com/auth/adwords", "token_type": "Bearer"}
+            {
+                "access_token": token,
+                "expires_in": 3599,
+                "scope": "https://www.googleapis.com/auth/adwords",
+                "token_type": "Bearer",
+            }
         )
 
     # ------------------------------------------------------------------ API
@@ -96,15 +128,27 @@ class FakeGoogleAds(FakeServer):
             return json_response({"error": {"code": 404, "message": "Not Found", "status": "NOT_FOUND"}}, status=404)
         auth = request.headers.get("Authorization", "")
         if not auth.startswith("Bearer ") or auth[7:] not in self.issued_tokens:
-            return rpc_error(401, "UNAUTHENTICATED", "Request is missing required authentication credential.",
-                             {"authenticationError": "AUTHENTICATION_ERROR"})
+            return rpc_error(
+                401,
+                "UNAUTHENTICATED",
+                "Request is missing required authentication credential.",
+                {"authenticationError": "AUTHENTICATION_ERROR"},
+            )
         if request.headers.get("developer-token") != self.developer_token:
-            return rpc_error(401, "UNAUTHENTICATED", "The developer token is not valid.",
-                             {"authenticationError": "DEVELOPER_TOKEN_INVALID"})
+            return rpc_error(
+                401,
+                "UNAUTHENTICATED",
+                "The developer token is not valid.",
+                {"authenticationError": "DEVELOPER_TOKEN_INVALID"},
+            )
         customer_id = match.group(1)
         if customer_id not in self.accounts:
-            return rpc_error(403, "PERMISSION_DENIED", "User doesn't have permission to access customer.",
-                             {"authorizationError": "USER_PERMISSION_DENIED"})
+            return rpc_error(
+                403,
+                "PERMISSION_DENIED",
+                "User doesn't have permission to access customer.",
+                {"authorizationError": "USER_PERMISSION_DENIED"},
+            )
         try:
             query = (request.get_json(silent=True) or {})["query"]
         except (KeyError, TypeError):
@@ -125,7 +169,7 @@ class FakeGoogleAds(FakeServer):
         if not rows:
             return json_response([{"fieldMask": mask, "requestId": request_id}])
         batches = [
-            {"results": rows[i: i + self.batch_size], "fieldMask": mask, "requestId": request_id}
+            {"results": rows[i : i + self.batch_size], "fieldMask": mask, "requestId": request_id}
             for i in range(0, len(rows), self.batch_size)
         ]
         return json_response(batches)
@@ -138,16 +182,25 @@ class FakeGoogleAds(FakeServer):
             flags=re.S,
         )
         if not m:
-            return rpc_error(400, "INVALID_ARGUMENT", f"Error in query: unexpected input {query[:60]!r}.",
-                             {"queryError": "UNEXPECTED_INPUT"})
+            return rpc_error(
+                400,
+                "INVALID_ARGUMENT",
+                f"Error in query: unexpected input {query[:60]!r}.",
+                {"queryError": "UNEXPECTED_INPUT"},
+            )
         if m.group("resource") != "ad_group_ad":
-            return rpc_error(400, "INVALID_ARGUMENT", "This fake serves ad_group_ad only.",
-                             {"queryError": "INVALID_RESOURCE"})
+            return rpc_error(
+                400, "INVALID_ARGUMENT", "This fake serves ad_group_ad only.", {"queryError": "INVALID_RESOURCE"}
+            )
         fields = [f.strip() for f in m.group("fields").split(",")]
         unknown = [f for f in fields if f not in KNOWN_FIELDS]
         if unknown:
-            return rpc_error(400, "INVALID_ARGUMENT", f"Unrecognized field in the query: '{unknown[0]}'.",
-                             {"queryError": "UNRECOGNIZED_FIELD"})
+            return rpc_error(
+                400,
+                "INVALID_ARGUMENT",
+                f"Unrecognized field in the query: '{unknown[0]}'.",
+                {"queryError": "UNRECOGNIZED_FIELD"},
+            )
         start = m.group("eq") or m.group("a")
         end = m.group("eq") or m.group("b")
         return fields, start, end
@@ -171,8 +224,10 @@ class FakeGoogleAds(FakeServer):
             "customer": {"resourceName": f"customers/{customer_id}"},
             "campaign": {"resourceName": f"customers/{customer_id}/campaigns/{row['campaign_id']}"},
             "adGroup": {"resourceName": f"customers/{customer_id}/adGroups/{row['ad_group_id']}"},
-            "adGroupAd": {"resourceName": f"customers/{customer_id}/adGroupAds/{row['ad_group_id']}~{row['ad_id']}",
-                          "ad": {"resourceName": f"customers/{customer_id}/ads/{row['ad_id']}"}},
+            "adGroupAd": {
+                "resourceName": f"customers/{customer_id}/adGroupAds/{row['ad_group_id']}~{row['ad_id']}",
+                "ad": {"resourceName": f"customers/{customer_id}/ads/{row['ad_id']}"},
+            },
         }
         for f in fields:
             resource, _, attribute = f.partition(".")

@@ -30,22 +30,61 @@ from tests.pull.fakes.base import FakeServer, json_response
 
 JSONAPI = "application/vnd.api+json"
 STATISTICS = {
-    "average_order_value", "bounce_rate", "bounced", "bounced_or_failed", "bounced_or_failed_rate", "click_rate",
-    "click_to_open_rate", "clicks", "clicks_unique", "conversion_rate", "conversion_uniques", "conversion_value",
-    "conversions", "delivered", "delivery_rate", "failed", "failed_rate", "open_rate", "opens", "opens_unique",
-    "recipients", "revenue_per_recipient", "spam_complaint_rate", "spam_complaints", "unsubscribe_rate",
-    "unsubscribe_uniques", "unsubscribes",
+    "average_order_value",
+    "bounce_rate",
+    "bounced",
+    "bounced_or_failed",
+    "bounced_or_failed_rate",
+    "click_rate",
+    "click_to_open_rate",
+    "clicks",
+    "clicks_unique",
+    "conversion_rate",
+    "conversion_uniques",
+    "conversion_value",
+    "conversions",
+    "delivered",
+    "delivery_rate",
+    "failed",
+    "failed_rate",
+    "open_rate",
+    "opens",
+    "opens_unique",
+    "recipients",
+    "revenue_per_recipient",
+    "spam_complaint_rate",
+    "spam_complaints",
+    "unsubscribe_rate",
+    "unsubscribe_uniques",
+    "unsubscribes",
 }
-RATES = {"open_rate": ("opens_unique", "delivered"), "click_rate": ("clicks_unique", "delivered"),
-         "bounce_rate": ("bounced", "recipients"), "unsubscribe_rate": ("unsubscribes", "delivered")}
+RATES = {
+    "open_rate": ("opens_unique", "delivered"),
+    "click_rate": ("clicks_unique", "delivered"),
+    "bounce_rate": ("bounced", "recipients"),
+    "unsubscribe_rate": ("unsubscribes", "delivered"),
+}
 
 
-def api_errors(status: int, code: str, title: str, detail: str, pointer: str = "/data/",
-               headers: dict[str, str] | None = None) -> Response:
+def api_errors(
+    status: int, code: str, title: str, detail: str, pointer: str = "/data/", headers: dict[str, str] | None = None
+) -> Response:
     return json_response(
-        {"errors": [{"id": str(uuid.uuid4()), "status": status, "code": code, "title": title, "detail": detail,
-                     "source": {"pointer": pointer}}]},
-        status=status, headers=headers, content_type=JSONAPI,
+        {
+            "errors": [
+                {
+                    "id": str(uuid.uuid4()),
+                    "status": status,
+                    "code": code,
+                    "title": title,
+                    "detail": detail,
+                    "source": {"pointer": pointer},
+                }
+            ]
+        },
+        status=status,
+        headers=headers,
+        content_type=JSONAPI,
     )
 
 
@@ -55,8 +94,9 @@ def _moment(text: str) -> datetime:
 
 
 class FakeKlaviyo(FakeServer):
-    def __init__(self, *, api_key: str, conversion_metric_id: str, messages: list[dict[str, Any]],
-                 page_size: int = 500) -> None:
+    def __init__(
+        self, *, api_key: str, conversion_metric_id: str, messages: list[dict[str, Any]], page_size: int = 500
+    ) -> None:
         super().__init__()
         self.api_key = api_key
         self.conversion_metric_id = conversion_metric_id
@@ -67,13 +107,20 @@ class FakeKlaviyo(FakeServer):
         self.reset_seconds = 30
 
     def _rate_headers(self) -> dict[str, str]:
-        return {"RateLimit-Limit": str(self.limit), "RateLimit-Remaining": str(self.remaining),
-                "RateLimit-Reset": str(self.reset_seconds)}
+        return {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(self.remaining),
+            "RateLimit-Reset": str(self.reset_seconds),
+        }
 
     def handle(self, request: Request) -> Response:
         if request.headers.get("Authorization") != f"Klaviyo-API-Key {self.api_key}":
-            return api_errors(401, "not_authenticated", "Authentication credentials were not provided.",
-                              "Missing or invalid private key.")
+            return api_errors(
+                401,
+                "not_authenticated",
+                "Authentication credentials were not provided.",
+                "Missing or invalid private key.",
+            )
         if not request.headers.get("revision"):
             return api_errors(400, "invalid", "Invalid input.", "The revision header is required.", "/headers/revision")
         if request.path != "/api/campaign-values-reports" or request.method != "POST":
@@ -82,31 +129,51 @@ class FakeKlaviyo(FakeServer):
         data = body.get("data") or {}
         attributes = data.get("attributes") or {}
         if data.get("type") != "campaign-values-report":
-            return api_errors(400, "invalid", "Invalid input.", "data.type must be campaign-values-report", "/data/type")
+            return api_errors(
+                400, "invalid", "Invalid input.", "data.type must be campaign-values-report", "/data/type"
+            )
         statistics = attributes.get("statistics") or []
         bad = [s for s in statistics if s not in STATISTICS]
         if not statistics or bad:
-            return api_errors(400, "invalid", "Invalid input.", f"invalid statistic {bad[:1]}", "/data/attributes/statistics")
+            return api_errors(
+                400, "invalid", "Invalid input.", f"invalid statistic {bad[:1]}", "/data/attributes/statistics"
+            )
         if attributes.get("conversion_metric_id") != self.conversion_metric_id:
-            return api_errors(400, "invalid", "Invalid input.", "Conversion metric does not exist.",
-                              "/data/attributes/conversion_metric_id")
+            return api_errors(
+                400,
+                "invalid",
+                "Invalid input.",
+                "Conversion metric does not exist.",
+                "/data/attributes/conversion_metric_id",
+            )
         frame = attributes.get("timeframe") or {}
         try:
             start, end = _moment(frame["start"]), _moment(frame["end"])
         except (KeyError, ValueError):
-            return api_errors(400, "invalid", "Invalid input.", "this fake needs a custom timeframe {start, end}",
-                              "/data/attributes/timeframe")
+            return api_errors(
+                400,
+                "invalid",
+                "Invalid input.",
+                "this fake needs a custom timeframe {start, end}",
+                "/data/attributes/timeframe",
+            )
         if end - start > timedelta(days=366) or end <= start:
-            return api_errors(400, "invalid", "Invalid input.", "The timeframe must be at most 1 year.",
-                              "/data/attributes/timeframe")
+            return api_errors(
+                400, "invalid", "Invalid input.", "The timeframe must be at most 1 year.", "/data/attributes/timeframe"
+            )
         self.remaining = max(0, self.remaining - 1)
         sent = [m for m in self.messages if start <= _moment(m["send_time"]) < end]
         offset = int(base64.b64decode(request.args["page_cursor"]).decode()) if request.args.get("page_cursor") else 0
-        page = sent[offset: offset + self.page_size]
+        page = sent[offset : offset + self.page_size]
         results = [
-            {"groupings": {"send_channel": m["send_channel"], "campaign_id": m["campaign_id"],
-                           "campaign_message_id": m["campaign_message_id"]},
-             "statistics": {s: self._statistic(m["statistics"], s) for s in statistics}}
+            {
+                "groupings": {
+                    "send_channel": m["send_channel"],
+                    "campaign_id": m["campaign_id"],
+                    "campaign_message_id": m["campaign_message_id"],
+                },
+                "statistics": {s: self._statistic(m["statistics"], s) for s in statistics},
+            }
             for m in page
         ]
         self_link = f"{self.url}/api/campaign-values-reports"

@@ -26,15 +26,27 @@ PROBLEM = "application/problem+json"
 
 def problem(status: int, title: str, detail: str) -> Response:
     return json_response(
-        {"type": "https://mailchimp.com/developer/marketing/docs/errors/", "title": title, "status": status,
-         "detail": detail, "instance": str(uuid.uuid4())},
-        status=status, content_type=PROBLEM,
+        {
+            "type": "https://mailchimp.com/developer/marketing/docs/errors/",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "instance": str(uuid.uuid4()),
+        },
+        status=status,
+        content_type=PROBLEM,
     )
 
 
 def _links(path: str) -> list[dict[str, str]]:
-    return [{"rel": "self", "href": f"https://us21.api.mailchimp.com/3.0{path}", "method": "GET",
-             "targetSchema": "https://us21.api.mailchimp.com/schema/3.0/Definitions/Reports/Response.json"}]
+    return [
+        {
+            "rel": "self",
+            "href": f"https://us21.api.mailchimp.com/3.0{path}",
+            "method": "GET",
+            "targetSchema": "https://us21.api.mailchimp.com/schema/3.0/Definitions/Reports/Response.json",
+        }
+    ]
 
 
 class FakeMailchimp(FakeServer):
@@ -51,8 +63,11 @@ class FakeMailchimp(FakeServer):
         elif auth.startswith("Bearer "):
             password = auth[7:]
         if password != self.api_key:
-            return problem(401, "API Key Invalid",
-                           "Your API key may be invalid, or you've attempted to access the wrong datacenter.")
+            return problem(
+                401,
+                "API Key Invalid",
+                "Your API key may be invalid, or you've attempted to access the wrong datacenter.",
+            )
         if request.path != "/3.0/reports" or request.method != "GET":
             return problem(404, "Resource Not Found", "The requested resource could not be found.")
         try:
@@ -64,7 +79,7 @@ class FakeMailchimp(FakeServer):
             return problem(400, "Invalid Resource", "count must be between 1 and 1000")
         exclude = {f.strip() for f in request.args.get("exclude_fields", "").split(",") if f.strip()}
         page = []
-        for report in self.reports[offset: offset + count]:
+        for report in self.reports[offset : offset + count]:
             item = {**report, "_links": _links(f"/reports/{report['id']}")}
             if "reports._links" in exclude:
                 item.pop("_links")
@@ -75,9 +90,24 @@ class FakeMailchimp(FakeServer):
         return json_response(body)
 
 
-def report(campaign_id: str, *, title: str, list_id: str, send_time: str, emails_sent: int, hard: int, soft: int,
-           opens_total: int, unique_opens: int, proxy_opens: int, proxy_unique_opens: int, clicks_total: int,
-           unique_clicks: int, subscriber_clicks: int, unsubscribed: int) -> dict[str, Any]:
+def report(
+    campaign_id: str,
+    *,
+    title: str,
+    list_id: str,
+    send_time: str,
+    emails_sent: int,
+    hard: int,
+    soft: int,
+    opens_total: int,
+    unique_opens: int,
+    proxy_opens: int,
+    proxy_unique_opens: int,
+    clicks_total: int,
+    unique_clicks: int,
+    subscriber_clicks: int,
+    unsubscribed: int,
+) -> dict[str, Any]:
     """A CampaignReport with the documented fields (rates derived from the counts)."""
     delivered = max(emails_sent - hard - soft, 1)
     return {

@@ -38,14 +38,37 @@ ALL_STATES = ("Job Not Started", "Job Started", "Job Running", "Job Completed")
 SUPPORTED_WINDOWS = {"1d_click", "7d_click", "28d_click", "1d_view"}
 RETIRED_WINDOWS = {"7d_view", "28d_view"}  # not returned since 2026-01-12
 KNOWN_FIELDS = {
-    "account_id", "account_name", "account_currency", "campaign_id", "campaign_name", "adset_id", "adset_name",
-    "ad_id", "ad_name", "impressions", "clicks", "inline_link_clicks", "spend", "reach", "actions",
-    "action_values", "attribution_setting", "date_start", "date_stop",
+    "account_id",
+    "account_name",
+    "account_currency",
+    "campaign_id",
+    "campaign_name",
+    "adset_id",
+    "adset_name",
+    "ad_id",
+    "ad_name",
+    "impressions",
+    "clicks",
+    "inline_link_clicks",
+    "spend",
+    "reach",
+    "actions",
+    "action_values",
+    "attribution_setting",
+    "date_start",
+    "date_stop",
 }
 
 
-def graph_error(code: int, message: str, *, subcode: int | None = None, kind: str = "OAuthException",
-                status: int = 400, headers: dict[str, str] | None = None) -> Response:
+def graph_error(
+    code: int,
+    message: str,
+    *,
+    subcode: int | None = None,
+    kind: str = "OAuthException",
+    status: int = 400,
+    headers: dict[str, str] | None = None,
+) -> Response:
     error: dict[str, Any] = {"message": message, "type": kind, "code": code, "fbtrace_id": uuid.uuid4().hex[:11]}
     if subcode is not None:
         error["error_subcode"] = subcode
@@ -69,8 +92,9 @@ class Job:
 
 
 class FakeMetaAds(FakeServer):
-    def __init__(self, *, access_token: str, accounts: dict[str, dict[str, Any]],
-                 job_states: tuple[str, ...] = ALL_STATES) -> None:
+    def __init__(
+        self, *, access_token: str, accounts: dict[str, dict[str, Any]], job_states: tuple[str, ...] = ALL_STATES
+    ) -> None:
         super().__init__()
         self.access_token = access_token
         self.accounts = accounts
@@ -95,8 +119,12 @@ class FakeMetaAds(FakeServer):
 
     def handle(self, request: Request) -> Response:
         if self._token_of(request) != self.access_token:
-            return graph_error(190, "Error validating access token: Session has expired on Friday, 01-Mar-24 08:00:00 PST.",
-                               subcode=463, status=400)
+            return graph_error(
+                190,
+                "Error validating access token: Session has expired on Friday, 01-Mar-24 08:00:00 PST.",
+                subcode=463,
+                status=400,
+            )
         m = re.fullmatch(rf"/{VERSION}/(act_\d+)/insights", request.path)
         if m and request.method == "POST":
             return self._start_job(m.group(1), request)
@@ -114,7 +142,8 @@ class FakeMetaAds(FakeServer):
                 100,
                 f"Unsupported post request. Object with ID '{account}' does not exist, cannot be loaded due to missing "
                 "permissions, or does not support this operation.",
-                subcode=33, kind="GraphMethodException",
+                subcode=33,
+                kind="GraphMethodException",
             )
         form = request.form
         try:
@@ -122,7 +151,9 @@ class FakeMetaAds(FakeServer):
             windows = json.loads(form.get("action_attribution_windows", '["7d_click","1d_view"]'))
             fields = form["fields"].split(",")
         except (KeyError, ValueError):
-            return graph_error(100, "(#100) Invalid parameter: time_range and fields are required", kind="OAuthException")
+            return graph_error(
+                100, "(#100) Invalid parameter: time_range and fields are required", kind="OAuthException"
+            )
         retired = sorted(set(windows) & RETIRED_WINDOWS)
         if retired:
             return graph_error(100, f"(#100) action_attribution_windows: {retired[0]} is no longer supported")
@@ -131,16 +162,27 @@ class FakeMetaAds(FakeServer):
             return graph_error(100, f"(#100) {unknown[0]} is not a valid value")
         if form.get("level") != "ad" or form.get("time_increment") != "1":
             return graph_error(100, "(#100) this fake serves level=ad, time_increment=1 only")
-        job = Job(str(next(self._ids)), account, time_range["since"], time_range["until"], fields, windows,
-                  list(self.job_states))
+        job = Job(
+            str(next(self._ids)),
+            account,
+            time_range["since"],
+            time_range["until"],
+            fields,
+            windows,
+            list(self.job_states),
+        )
         self.jobs[job.id] = job
         return json_response({"report_run_id": job.id}, headers=self._headers(account))
 
     def _job_status(self, run_id: str) -> Response:
         job = self.jobs.get(run_id)
         if job is None:
-            return graph_error(100, f"Unsupported get request. Object with ID '{run_id}' does not exist", subcode=33,
-                               kind="GraphMethodException")
+            return graph_error(
+                100,
+                f"Unsupported get request. Object with ID '{run_id}' does not exist",
+                subcode=33,
+                kind="GraphMethodException",
+            )
         status = job.status
         job.polls += 1
         done = ALL_STATES.index(status) if status in ALL_STATES else 0
@@ -169,7 +211,7 @@ class FakeMetaAds(FakeServer):
         limit = int(request.args.get("limit", "25"))
         after = request.args.get("after")
         offset = int(base64.b64decode(after).decode()) if after else 0
-        page = rows[offset: offset + limit]
+        page = rows[offset : offset + limit]
         body: dict[str, Any] = {"data": page}
         if rows:
             body["paging"] = {
@@ -210,8 +252,10 @@ class FakeMetaAds(FakeServer):
         for array in ("actions", "action_values"):
             entries = []
             for action_type, by_window in (row.get(array) or {}).items():
-                entry = {"action_type": action_type,
-                         "value": _num(by_window.get("7d_click", 0) + by_window.get("1d_view", 0))}
+                entry = {
+                    "action_type": action_type,
+                    "value": _num(by_window.get("7d_click", 0) + by_window.get("1d_view", 0)),
+                }
                 for window in job.windows:
                     if by_window.get(window):
                         entry[window] = _num(by_window[window])
