@@ -9,6 +9,13 @@ groups x 2 ads. CTR per ad is drawn from the channel's range (search 3.5-6.5 %, 
 account arrives as a UI CSV download instead of API JSON; the CSV carries the optional
 ``Customer ID`` column so the parser derives the same customer id as from the JSON.
 Conversions mature over ``GOOGLE_CONVERSION_LAG_DAYS`` (70 % are known the next day).
+
+Video: VIDEO campaigns report ``metrics.videoTrueviewViews`` (``metrics.video_trueview_views``,
+the name since API v22: a view at 30 s, or the whole ad if shorter, or an interaction) and
+``metrics.videoQuartileP100Rate`` (plays to the end per impression). Other campaign types have
+no video metrics (absent, like every zero metric). The UI CSV download carries no video
+columns. The completions are drawn from their own stream, so adding them left every other
+number of the files as it was.
 """
 
 from __future__ import annotations
@@ -86,6 +93,13 @@ class GoogleAdDay:
     conversions: float
     value_per_conversion: float
     view_through_conversions: int
+    video_views: int = 0  # TrueView views (VIDEO campaigns; 0 elsewhere)
+    video_completions: int = 0  # plays to 100 %, reported by the API as a rate of impressions
+
+    @property
+    def video_p100_rate(self) -> float:
+        """``metrics.video_quartile_p100_rate``: completions per impression, as the API's double."""
+        return round(self.video_completions / self.impressions, 6) if self.impressions else 0.0
 
     def reported(self, lag: int) -> tuple[float, float, int]:
         """(conversions, conversions value, view-through conversions) exported ``lag`` days later."""
@@ -158,14 +172,18 @@ def day_rows(seed: int, scale: int, day: date) -> tuple[GoogleAdDay, ...]:
         rng = stream(seed, "google_ads", "day", day, ad.ad_id)
         impressions = volume(rng, ad.impressions * demand)
         clicks = binomial(rng, impressions, ad.ctr * rng.uniform(0.9, 1.1))
+        video_views = video_completions = 0
         if ad.channel == "SEARCH":
             interactions, cost = clicks, clicks * ad.price * rng.uniform(0.9, 1.1)
         elif ad.channel == "DISPLAY":
             interactions = clicks + binomial(rng, clicks + 5, ad.engagement)
             cost = impressions / 1000 * ad.price * rng.uniform(0.9, 1.1)
         else:  # VIDEO: a view is an interaction too, paid per view
-            views = binomial(rng, impressions, ad.engagement)
-            interactions, cost = clicks + views, views * ad.price * rng.uniform(0.9, 1.1)
+            video_views = binomial(rng, impressions, ad.engagement)
+            interactions, cost = clicks + video_views, video_views * ad.price * rng.uniform(0.9, 1.1)
+        if video_views:  # its own stream: the draws above (and every other number) stay as they were
+            video_rng = stream(seed, "google_ads", "video", day, ad.ad_id)
+            video_completions = binomial(video_rng, video_views, video_rng.uniform(0.4, 0.7))
         converters = binomial(rng, clicks, ad.cvr)
         # data-driven attribution hands out fractional credit
         conversions = round(converters * rng.uniform(0.85, 1.15), 2) if converters else 0.0
@@ -174,6 +192,7 @@ def day_rows(seed: int, scale: int, day: date) -> tuple[GoogleAdDay, ...]:
             cost_micros=round(cost * 100) * 10_000,  # whole cents, in micros
             conversions=conversions, value_per_conversion=ad.value_per_conversion * rng.uniform(0.9, 1.1),
             view_through_conversions=poisson(rng, impressions * ad.view_through_per_10k / 10_000),
+            video_views=video_views, video_completions=video_completions,
         ))
     return tuple(rows)
 
@@ -183,7 +202,8 @@ _FIELD_MASK = ",".join((
     "campaign.id", "campaign.name", "campaign.advertisingChannelType", "adGroup.id", "adGroup.name",
     "adGroupAd.ad.id", "metrics.impressions", "metrics.clicks", "metrics.interactions",
     "metrics.costMicros", "metrics.conversions", "metrics.conversionsValue",
-    "metrics.viewThroughConversions", "segments.date",
+    "metrics.viewThroughConversions", "metrics.videoTrueviewViews", "metrics.videoQuartileP100Rate",
+    "segments.date",
 ))
 
 
@@ -201,6 +221,10 @@ def _api_row(row: GoogleAdDay, lag: int) -> dict[str, Any]:
         metrics["conversionsValue"] = value
     if view_through:
         metrics["viewThroughConversions"] = str(view_through)
+    if row.video_views:  # metrics.video_trueview_views (the API version's name; video_views is gone)
+        metrics["videoTrueviewViews"] = str(row.video_views)
+    if row.video_p100_rate:
+        metrics["videoQuartileP100Rate"] = row.video_p100_rate
     return {
         "customer": {"resourceName": f"customers/{cid}", "id": cid, "descriptiveName": ad.customer.name,
                      "currencyCode": ad.customer.currency, "timeZone": ad.customer.time_zone},

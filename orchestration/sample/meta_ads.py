@@ -6,6 +6,12 @@ One USD ad account with ``scale`` x 3 campaigns of 2 ad sets x 2 ads; link CTR
 ``omni_purchase`` and ``offsite_conversion.fb_pixel_purchase`` with identical numbers
 (they are the same purchases). Click-window conversions keep arriving for
 ``META_FREEZE_DAYS`` days.
+
+Video ads (``Video - ...``, ``Reel - ...``) report ``video_play_actions`` (plays started),
+``actions`` of type ``video_view`` (3-second plays), ``video_thruplay_watched_actions``
+(ThruPlays: 15 s or to the end) and ``video_p100_watched_actions`` (to 100 %), each a list of
+``{action_type: "video_view", value}``; other ads have none of them. The video counts come from
+their own stream: every other number of the files is as it was before they existed.
 """
 
 from __future__ import annotations
@@ -67,6 +73,10 @@ class MetaAdDay:
     carts_28d_extra: int
     carts_1d_view: int
     order_value: float
+    video_plays: int = 0  # video_play_actions (video ads only)
+    video_views: int = 0  # actions[video_view]: 3-second plays
+    video_thruplays: int = 0  # video_thruplay_watched_actions: 15 s or to the end
+    video_p100: int = 0  # video_p100_watched_actions: played to 100 %
 
     def windows(self, kind: str, lag: int) -> dict[str, int]:
         """Counts per attribution window as known ``lag`` days after the day (monotone)."""
@@ -138,8 +148,26 @@ def day_rows(seed: int, scale: int, day: date) -> tuple[MetaAdDay, ...]:
             carts_28d_extra=binomial(rng, link, ad.purchase_rate * 0.3),
             carts_1d_view=poisson(rng, impressions * ad.view_rate * 2),
             order_value=ad.order_value * rng.uniform(0.9, 1.1),
+            **_video(seed, day, ad, impressions),
         ))
     return tuple(rows)
+
+
+def is_video(ad: MetaAd) -> bool:
+    """The video creatives of the catalogue (the ``Video - ...`` and ``Reel - ...`` ads)."""
+    return ad.ad_name.startswith(("Video", "Reel"))
+
+
+def _video(seed: int, day: date, ad: MetaAd, impressions: int) -> dict[str, int]:
+    """The video counts of a video ad, from its own stream (the ad's other numbers are untouched)."""
+    if not is_video(ad):
+        return {}
+    rng = stream(seed, "meta_ads", "video", day, ad.ad_id)
+    plays = binomial(rng, impressions, rng.uniform(0.5, 0.7))
+    views = binomial(rng, plays, rng.uniform(0.45, 0.65))
+    thruplays = binomial(rng, views, rng.uniform(0.25, 0.45))
+    return {"video_plays": plays, "video_views": views, "video_thruplays": thruplays,
+            "video_p100": binomial(rng, thruplays, rng.uniform(0.5, 0.8))}
 
 
 _PURCHASE_TYPES = ("purchase", "omni_purchase", "offsite_conversion.fb_pixel_purchase")
@@ -183,10 +211,17 @@ def _row(row: MetaAdDay, lag: int) -> dict[str, Any]:
         "inline_link_clicks": str(row.link_clicks), "spend": f"{row.spend:.2f}",
         "attribution_setting": "7d_click_1d_view",
     }
+    if row.video_views:  # 3-second video plays are the action type video_view
+        actions.append(_action("video_view", {}, row.video_views))
     if actions:
         record["actions"] = actions
     if values:
         record["action_values"] = values
+    for field_name, count in (("video_play_actions", row.video_plays),
+                              ("video_thruplay_watched_actions", row.video_thruplays),
+                              ("video_p100_watched_actions", row.video_p100)):
+        if count:  # like an action type with no events, a zero video metric is absent
+            record[field_name] = [{"action_type": "video_view", "value": str(count)}]
     return record
 
 
