@@ -21,7 +21,7 @@ import sys
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Iterator, Sequence, TextIO
 
 from orchestration import run_events
 from orchestration.settings import REPO_ROOT, Settings, SettingsError
@@ -75,10 +75,21 @@ def dagster_instance(settings: Settings) -> Iterator["object"]:
         instance.dispose()
 
 
-def run_pipeline(settings: Settings, start: date, end: date, *, quiet: bool = False, log_level: str = "INFO") -> bool:
+def run_pipeline(
+    settings: Settings,
+    start: date,
+    end: date,
+    *,
+    quiet: bool = False,
+    log_level: str | None = None,
+    summary_out: TextIO | None = None,
+) -> bool:
     """Materialise every asset for report dates start..end (inclusive), in-process.
 
-    Runs on one warehouse are serialised by ``warehouse_run_lock``."""
+    Runs on one warehouse are serialised by ``warehouse_run_lock``. On a terminal the steps show
+    progress bars (``orchestration/progress.py``) and Dagster's console log is WARNING; elsewhere
+    the log is line-oriented at INFO. The run ends with one summary on ``summary_out`` (stdout)
+    unless ``quiet``."""
     if end < start:
         raise CliError(f"--end {end} is before --start {start}")
     if start < settings.start_date:
@@ -87,15 +98,29 @@ def run_pipeline(settings: Settings, start: date, end: date, *, quiet: bool = Fa
         )
     with warehouse_run_lock(settings):
         run_events.reached("run-locked")
-        return _run_pipeline_locked(settings, start, end, quiet=quiet, log_level=log_level)
+        return _run_pipeline_locked(
+            settings, start, end, quiet=quiet, log_level=log_level, summary_out=summary_out or sys.stdout
+        )
 
 
-def _run_pipeline_locked(settings: Settings, start: date, end: date, *, quiet: bool, log_level: str) -> bool:
-    from orchestration.security import redact
+def _run_pipeline_locked(
+    settings: Settings, start: date, end: date, *, quiet: bool, log_level: str | None, summary_out: TextIO
+) -> bool:
     from orchestration.definitions import ALL_ASSETS_JOB, build_definitions
+    from orchestration.defs.dbt import dbt_assets_for
+    from orchestration.progress import RunProgress, check_counts
+    from orchestration.security import redact
 
     defs = build_definitions(settings)
     job = defs.resolve_job_def(ALL_ASSETS_JOB)
+    days = (end - start).days + 1
+    dbt_assets = dbt_assets_for(settings)  # built (and cached) by build_definitions above
+    progress = RunProgress(
+        {source: days for source in settings.sources},
+        total_dbt_nodes=len(dbt_assets.keys) + len(dbt_assets.check_keys),
+    )
+    if log_level is None:
+        log_level = "WARNING" if progress.live else "INFO"
     tags = {
         "dagster/asset_partition_range_start": start.isoformat(),
         "dagster/asset_partition_range_end": end.isoformat(),
@@ -103,15 +128,21 @@ def _run_pipeline_locked(settings: Settings, start: date, end: date, *, quiet: b
         "adwh/pid": str(os.getpid()),
         "adwh/host": socket.gethostname(),
     }
-    with dagster_instance(settings) as instance:
-        for run_id in release_dead_runs(instance):
-            print(f"adwh: run {run_id} had died (killed?); marked failed and its pool slots freed", file=sys.stderr)
-        result = job.execute_in_process(
-            instance=instance,
-            tags=tags,
-            raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-        )
+    unsubscribe = run_events.subscribe(progress)
+    try:
+        with dagster_instance(settings) as instance, progress:
+            for run_id in release_dead_runs(instance):
+                print(f"adwh: run {run_id} had died (killed?); marked failed and its pool slots freed", file=sys.stderr)
+            result = job.execute_in_process(
+                instance=instance,
+                tags=tags,
+                raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            )
+    finally:
+        unsubscribe()
+    if not quiet:
+        print("\n".join(progress.summary(check_counts(result.all_events), ok=result.success)), file=summary_out)
     if not result.success:
         for event in result.all_events:
             if event.is_failure and event.event_specific_data is not None:
@@ -120,7 +151,7 @@ def _run_pipeline_locked(settings: Settings, start: date, end: date, *, quiet: b
                     print(f"FAILED {event.step_key}: {redact(error.message.strip())}", file=sys.stderr)
         return False
     if not quiet:
-        print(f"run {result.run_id} succeeded for report dates {start} .. {end}")
+        print(f"run {result.run_id} succeeded for report dates {start} .. {end}", file=summary_out)
     return True
 
 
@@ -213,6 +244,8 @@ HEADLINES = {
 def demo(settings: Settings, *, days: int = DEMO_DAYS, scale: int = 1) -> int:
     from orchestration.sample.generate import generate
 
+    # the demo reads sample exports only: it never calls a platform API, whatever credentials are set
+    os.environ["ADWH_PULL_SOURCES"] = "none"
     start = max(DEMO_START, settings.start_date)
     end = start + timedelta(days=days - 1)
     print(f"adwh demo: writing {days} days of sample native exports ({start} .. {end}) to {settings.landing_dir}")
@@ -220,8 +253,9 @@ def demo(settings: Settings, *, days: int = DEMO_DAYS, scale: int = 1) -> int:
     log_path = settings.data_dir / "logs" / "demo-run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     print(f"running the pipeline (ingest -> dbt build -> publish) in-process through Dagster; dbt's log: {log_path}")
+    terminal = sys.stdout
     with open(log_path, "w") as log, contextlib.redirect_stdout(log):
-        ok = run_pipeline(settings, start, end, quiet=True, log_level="WARNING")
+        ok = run_pipeline(settings, start, end, log_level="WARNING", summary_out=terminal)
     if not ok:
         tail = log_path.read_text().splitlines()[-40:]
         print("\n".join(tail), file=sys.stderr)

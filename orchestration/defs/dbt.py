@@ -18,6 +18,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from orchestration.warehouse.dbt_args import dbt_build_args, source_vars, vars_arg, window_vars
 from orchestration.warehouse import WAREHOUSE_POOL
+from orchestration import run_events
 from orchestration.defs.partitions import daily_partitions
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings, current_settings
 
@@ -123,9 +124,22 @@ def build_dbt_assets(settings: Settings, partitions_def: dg.PartitionsDefinition
         window = context.partition_time_window
         vars_ = window_vars(window.start, window.end)
         context.log.info(f"dbt build for report dates [{vars_['min_date']}, {vars_['max_date']})")
-        yield from dbt.cli(dbt_build_args(vars_, extra_vars=source_vars(settings.sources)), context=context).stream()
+        invocation = dbt.cli(dbt_build_args(vars_, extra_vars=source_vars(settings.sources)), context=context)
+        for event in invocation.stream():
+            run_events.reached("dbt:node", resource_type=_resource_type(event))
+            yield event
 
     return adwh_dbt
+
+
+def _resource_type(event: object) -> str:
+    """model / seed / test for the progress display (dagster-dbt yields outputs for models and
+    seeds, check results or observations for tests)."""
+    if isinstance(event, (dg.AssetCheckResult, dg.AssetCheckEvaluation, dg.AssetObservation)):
+        return "test"
+    key = getattr(event, "asset_key", None) or getattr(event, "output_name", "")
+    path = key.path if isinstance(key, dg.AssetKey) else str(key).split("__")
+    return "seed" if path and path[0] == "seeds" else "model"
 
 
 def dbt_resource(settings: Settings) -> DbtCliResource:

@@ -31,6 +31,7 @@ def build_publish_asset(
         run_events.reached("publish")
         path = publish_snapshot(settings.warehouse, settings.analyst_db)
         context.log.info(f"published {path}")
+        run_events.reached("published", path=str(path))
         return dg.MaterializeResult(metadata={"path": str(path), "bytes": path.stat().st_size})
 
     return analyst_snapshot
