@@ -79,7 +79,7 @@ def test_module_contract():
     # one pattern per response the pull saves into the day's folder
     assert linkedin_ads.FILE_PATTERNS == ("ad_analytics*.json", "ad_accounts*.json", "ad_campaigns*.json",
                                           "creatives*.json")
-    assert linkedin_ads.GRAIN == ("entity_type", "entity_id", "date")
+    assert linkedin_ads.GRAIN == ("entity_type", "entity_id", "date_start")
     for schema in linkedin_ads.SCHEMAS.values():
         assert schema.names[-2:] == ["source_file", "record_number"]
     assert linkedin_ads.currency_code is google_ads.currency_code  # one ISO 4217 list
@@ -90,13 +90,13 @@ def test_ad_analytics_fixture():
     result = parse_fixture(ANALYTICS)
     assert result.records_read == 3 and result.rejects == [] and result.warnings == []
     assert result.tables["elements"] == [
-        {"entity_type": "ad_analytics", "entity_id": creative, "date": DAY, "source_file": ANALYTICS,
+        {"entity_type": "ad_analytics", "entity_id": creative, "date_start": DAY, "source_file": ANALYTICS,
          "record_number": n}
         for n, creative in enumerate(("901000001", "901000002", "901000003"), start=1)
     ]
     first, second, third = result.tables["ad_analytics"]
     assert first == {
-        "date": DAY,
+        "date_start": DAY,
         "creative_id": "901000001",
         "impressions": 12480,
         "clicks": 95,
@@ -132,7 +132,7 @@ def test_ad_account_fixture_is_one_entity():
     result = parse_fixture(ACCOUNTS)
     assert result.records_read == 1 and result.rejects == []
     assert result.tables["elements"] == [
-        {"entity_type": "ad_account", "entity_id": "508000001", "date": None, "source_file": ACCOUNTS,
+        {"entity_type": "ad_account", "entity_id": "508000001", "date_start": None, "source_file": ACCOUNTS,
          "record_number": 1}
     ]
     assert result.tables["ad_accounts"] == [
@@ -265,7 +265,7 @@ def test_cost_as_a_json_number_loads_with_a_warning():
 
 def test_a_day_without_an_end_date_is_that_day():
     result = parse_doc({"elements": [element(dateRange={"start": {"year": 2024, "month": 3, "day": 5}})]})
-    assert result.tables["ad_analytics"][0]["date"] == DAY
+    assert result.tables["ad_analytics"][0]["date_start"] == DAY
 
 
 def test_duplicate_creative_day_is_rejected():

@@ -22,8 +22,8 @@ record (an ``adAccounts`` entity response is one record), numbered 1.. across th
 
 Tables. ``elements`` (primary) has one row per loaded record of any kind: ``entity_type``
 (``ad_analytics`` / ``ad_account`` / ``ad_campaign`` / ``creative``), ``entity_id`` (the
-creative, account or campaign id) and ``date`` (analytics only). Its grain (entity_type,
-entity_id, date) is checked within a file and, by the ingest layer, across the files of a
+creative, account or campaign id) and ``date_start`` (``dateRange.start``, analytics only). Its
+grain (entity_type, entity_id, date_start) is checked within a file and, by the ingest layer, across the files of a
 day. The kind's own columns are in ``ad_analytics`` / ``ad_accounts`` / ``ad_campaigns`` /
 ``creatives``; ids are the numeric part of the URNs. The lookups are joined to the analytics
 downstream (creative -> campaign -> account: names, currency, the campaign's format).
@@ -72,16 +72,16 @@ SOURCE = "linkedin_ads"
 # One pattern per response kind (see KINDS); other files in the folder are skipped with a warning.
 FILE_PATTERNS = ("ad_analytics*.json", "ad_accounts*.json", "ad_campaigns*.json", "creatives*.json")
 PRIMARY_TABLE = "elements"
-GRAIN = ("entity_type", "entity_id", "date")
+GRAIN = ("entity_type", "entity_id", "date_start")
 
 SCHEMAS: dict[str, pa.Schema] = {
     "elements": schema(
         pa.field("entity_type", pa.string(), nullable=False),
         pa.field("entity_id", pa.string(), nullable=False),
-        pa.field("date", pa.date32(), nullable=True),
+        pa.field("date_start", pa.date32(), nullable=True),
     ),
     "ad_analytics": schema(
-        pa.field("date", pa.date32(), nullable=False),
+        pa.field("date_start", pa.date32(), nullable=False),
         pa.field("creative_id", pa.string(), nullable=False),
         pa.field("impressions", pa.int64(), nullable=False),
         pa.field("clicks", pa.int64(), nullable=False),
@@ -286,7 +286,7 @@ def _optional(record: dict, field_name: str) -> str | None:
 
 
 def _element(entity_type: str, entity_id: str, day: date | None) -> dict[str, Any]:
-    return {"entity_type": entity_type, "entity_id": entity_id, "date": day}
+    return {"entity_type": entity_type, "entity_id": entity_id, "date_start": day}
 
 
 # --------------------------------------------------------------------------- one record per kind
@@ -321,7 +321,7 @@ def _analytics(record: Any, report_date: date, warnings: dict[str, int]) -> dict
             )
     check_report_date(start, report_date, "dateRange.start")
 
-    row: dict[str, Any] = {"date": start, "creative_id": creative_id}
+    row: dict[str, Any] = {"date_start": start, "creative_id": creative_id}
     for native, column in COUNT_METRICS.items():
         row[column] = _count(record, native)
     for native, column in MONEY_METRICS.items():
