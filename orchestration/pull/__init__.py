@@ -47,6 +47,24 @@ def is_configured(source: str, env: Mapping[str, str] | None = None) -> bool:
     return any((env.get(name) or "").strip() for name in platform(source).TRIGGER_VARS)
 
 
+SWITCH_ENV = "ADWH_PULL_SOURCES"
+
+
 def configured_sources(enabled: Iterable[str], env: Mapping[str, str] | None = None) -> tuple[str, ...]:
-    """The enabled sources whose credentials are set, in the given order."""
-    return tuple(source for source in enabled if is_configured(source, env))
+    """The enabled sources whose credentials are set, in the given order.
+
+    ``ADWH_PULL_SOURCES`` narrows that down: unset = every source with credentials; ``none`` = no
+    pulls at all (``adwh demo`` sets it, so the demo stays offline whatever the shell exports);
+    ``a,b`` = only these."""
+    env = os.environ if env is None else env
+    switch = (env.get(SWITCH_ENV) or "").strip()
+    allowed: set[str] | None = None
+    if switch:
+        names = {name.strip() for name in switch.split(",") if name.strip()}
+        allowed = set() if names == {"none"} else names
+        unknown = sorted(allowed - set(PLATFORMS))
+        if unknown:
+            raise ValueError(
+                f"{SWITCH_ENV} names {', '.join(unknown)}: not pullable (pullable: {', '.join(PLATFORMS)}, or none)"
+            )
+    return tuple(source for source in enabled if is_configured(source, env) and (allowed is None or source in allowed))

@@ -37,7 +37,7 @@ def _settings(tmp_path: Path, **extra: str) -> Settings:
 
 @pytest.fixture
 def clean_env(monkeypatch):
-    for name in set(ALL_PULL_VARS) | set(data.TOKENS):
+    for name in set(ALL_PULL_VARS) | set(data.TOKENS) | {"ADWH_PULL_SOURCES"}:
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -49,6 +49,13 @@ def test_a_source_pulls_when_its_token_is_set(tmp_path, clean_env):
     clean_env.setenv("ADWH_GOOGLE_ADS_REFRESH_TOKEN", data.TOKENS["ADWH_GOOGLE_ADS_REFRESH_TOKEN"])
     assert pulled_sources(settings) == ("google_ads", "mailchimp")
     assert pulled_sources(_settings(tmp_path, ADWH_SOURCES="meta_ads,mailchimp")) == ("mailchimp",)
+    clean_env.setenv("ADWH_PULL_SOURCES", "mailchimp")
+    assert pulled_sources(settings) == ("mailchimp",)
+    clean_env.setenv("ADWH_PULL_SOURCES", "none")
+    assert pulled_sources(settings) == ()
+    clean_env.setenv("ADWH_PULL_SOURCES", "ga4")
+    with pytest.raises(ValueError, match="ADWH_PULL_SOURCES names ga4"):
+        pulled_sources(settings)
 
 
 def test_the_graph_has_pull_assets_upstream_of_ingest_only_with_credentials(tmp_path, clean_env):
