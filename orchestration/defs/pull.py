@@ -74,6 +74,7 @@ def build_pull_asset(source: str, settings: Settings, partitions_def: dg.Partiti
                 env=env,
                 timezone_name=settings.schedule_timezone,
                 log=context.log,
+                expected_refusals=bool(nightly),
             )
         except PullConfigError as exc:
             raise dg.Failure(description=redact(f"{label}: {exc}")) from None

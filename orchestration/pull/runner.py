@@ -127,8 +127,12 @@ def pull_source(
     client: PlatformClient | None = None,
     sleep: Callable[[float], None] = time.sleep,
     session: requests.Session | None = None,
+    expected_refusals: bool = False,
 ) -> PullReport:
-    """Pull ``source`` for ``days`` into ``landing_dir``; per-account errors are collected, not raised."""
+    """Pull ``source`` for ``days`` into ``landing_dir``; per-account errors are collected, not raised.
+
+    ``expected_refusals``: the caller knows that older e-mail dates will not be pulled (the nightly
+    run's window), so they are logged as info, not as warnings."""
     env = os.environ if env is None else env
     log = log or LOG
     client = client or build_client(source, env, sleep=sleep, session=session, log=log)
@@ -140,7 +144,7 @@ def pull_source(
         reason = refusal(day, as_of_call=client.as_of_call, now=now, grace=grace, label=client.label)
         if reason:
             report.not_pulled.append(NotPulled(day.isoformat(), reason))
-            log.warning(scrub(f"{source} {day.isoformat()}: not pulled: {reason}"))
+            (log.info if expected_refusals else log.warning)(scrub(f"{source} {day.isoformat()}: not pulled: {reason}"))
             continue
         for account in client.accounts():
             client.http.new_budget()
