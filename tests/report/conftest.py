@@ -1,0 +1,81 @@
+"""One built warehouse for the report, analyst-guide, dbt-docs and MetricFlow tests.
+
+``built`` runs the real pipeline (generate -> ingest -> dbt build -> publish) once per
+session over a few days of generated data in a temporary folder. Set
+``ADWH_TEST_BUILT_DATA_DIR`` to the data folder of an existing run (e.g. the one
+``make demo`` wrote) to reuse it instead: the tests only read it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from orchestration.settings import REPO_ROOT, Settings
+
+DAYS = 10
+START = date(2024, 1, 1)
+
+
+@dataclass(frozen=True)
+class Built:
+    settings: Settings
+
+    @property
+    def data_dir(self) -> Path:
+        return self.settings.data_dir
+
+    @property
+    def analyst_db(self) -> Path:
+        return self.settings.analyst_db
+
+    @property
+    def warehouse(self) -> Path:
+        return self.settings.warehouse
+
+    @property
+    def lake_dir(self) -> Path:
+        return self.settings.lake_dir
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Built:
+    existing = os.environ.get("ADWH_TEST_BUILT_DATA_DIR")
+    if existing:
+        settings = Settings.from_env({"ADWH_DATA_DIR": existing})
+        assert settings.analyst_db.exists(), f"ADWH_TEST_BUILT_DATA_DIR={existing} has no analyst.duckdb"
+        return Built(settings)
+
+    from orchestration.cli import run_pipeline
+    from orchestration.sample.generate import generate
+
+    root = tmp_path_factory.mktemp("report_built")
+    home = root / "dagster_home"
+    home.mkdir()
+    shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    settings = Settings.from_env({"ADWH_DATA_DIR": str(root / "data")})
+    saved = dict(os.environ)
+    os.environ["DAGSTER_HOME"] = str(home)
+    try:
+        end = START + timedelta(days=DAYS - 1)
+        generate(settings.landing_dir, START, end)
+        assert run_pipeline(settings, START, end, quiet=True, log_level="WARNING"), "the pipeline run failed"
+    finally:
+        # run_pipeline exports the settings into os.environ (for dbt): leave no trace for other tests
+        os.environ.clear()
+        os.environ.update(saved)
+    return Built(settings)
+
+
+@pytest.fixture(scope="session")
+def report_path(built, tmp_path_factory) -> Path:
+    from orchestration.report import build_report
+
+    out = tmp_path_factory.mktemp("report") / "report.html"
+    build_report(built.analyst_db, out, lake_dir=built.lake_dir)
+    return out
