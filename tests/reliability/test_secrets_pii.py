@@ -52,6 +52,7 @@ def _strings_in_duckdb(con, relation_sql: str) -> str:
 def test_tokens_and_email_addresses_never_leak(tmp_path):
     ws = make_workspace(tmp_path, E2E_LANDING)
     ws.env.update(TOKENS)
+    ws.env["ADWH_PULL_SOURCES"] = "none"  # tokens set, but this run is offline: no pull assets
     # hostile inputs: a Meta paging URL carrying the access token (as the Graph API writes it),
     # GA4 events with addresses in user_id, in a URL, and in a line that is quarantined
     meta = ws.landing / "meta_ads" / "2024-03-01" / "insights.json"
