@@ -307,6 +307,9 @@ def build_parser() -> argparse.ArgumentParser:
     from orchestration.pull import cli as pull_cli
 
     pull_cli.add_parser(sub)
+    from orchestration.report import cli as report_cli
+
+    report_cli.add_parser(sub)
     return parser
 
 
@@ -336,6 +339,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from orchestration.pull import cli as pull_cli
 
             return pull_cli.run(args, settings)
+        if args.command == "report":
+            from orchestration.report import cli as report_cli
+
+            return report_cli.run(args, settings)
         if args.command == "query":
             print(query(settings, args.sql, args.format), end="" if args.format == "csv" else "\n")
             return 0

@@ -282,3 +282,15 @@ def test_report_without_lake_still_builds(built, tmp_path):
     page = _html(report.path)
     assert "freshness from the marts only" in page
     assert "quarantine_by_source" not in report.figures
+
+
+def test_adwh_report_command(built, tmp_path, monkeypatch, capsys):
+    from orchestration.cli import main
+
+    monkeypatch.setenv("ADWH_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ADWH_ANALYST_DB", str(built.analyst_db))
+    monkeypatch.setenv("ADWH_LAKE_DIR", str(built.lake_dir))
+    assert main(["report"]) == 0
+    assert (tmp_path / "report.html").exists()
+    assert main(["report", "--out", str(tmp_path / "x.html")]) == 0
+    assert figures(_html(tmp_path / "x.html")).keys() == figures(_html(tmp_path / "report.html")).keys()
