@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.adwh-installed
 
-.PHONY: demo test test-fast lint lint-py lint-sql lint-defs venv dev lock clean docs benchmark
+.PHONY: demo test test-fast lint lint-py lint-sql lint-defs venv dev lock clean docs report benchmark
 
 demo: $(STAMP)
 	$(BIN)/adwh demo
@@ -59,10 +59,25 @@ dev: $(STAMP)
 	DAGSTER_HOME=$(DEV_HOME) exec $(BIN)/python -c 'import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])' \
 		$(BIN)/dagster dev -h $(DEV_HOST) -p $(DEV_PORT)
 
-# dbt docs site (models, columns, lineage) into dbt_project/target/.
+# dbt docs site (every model, column, seed, source, the report's exposure, semantic models and
+# metrics; lineage): generated against the built warehouse into dbt_project/target/, then served
+# on http://127.0.0.1:$(DOCS_PORT) only (Ctrl-C stops it). Run `make demo` first for the catalog.
+DOCS_PORT ?= 8080
+DBT_DOCS_ENV = ADWH_LAKE_DIR=$(CURDIR)/data/lake ADWH_WAREHOUSE=$(CURDIR)/data/warehouse.duckdb
 docs: $(STAMP)
-	cd dbt_project && ADWH_LAKE_DIR=$(CURDIR)/data/lake ADWH_WAREHOUSE=$(CURDIR)/data/warehouse.duckdb \
-		../$(BIN)/dbt docs generate --profiles-dir .. --project-dir .
+	cd dbt_project && $(DBT_DOCS_ENV) ../$(BIN)/dbt docs generate --profiles-dir .. --project-dir .
+	@echo "dbt docs on http://127.0.0.1:$(DOCS_PORT) (Ctrl-C stops)"
+	cd dbt_project && $(DBT_DOCS_ENV) ../$(BIN)/dbt docs serve --profiles-dir .. --project-dir . \
+		--host 127.0.0.1 --port $(DOCS_PORT) --no-browser
+
+# The static, offline HTML report of the analyst snapshot -> <data dir>/report.html (docs/report.md),
+# opened in the desktop's browser when there is one.
+report: $(STAMP)
+	$(BIN)/adwh report
+	@out="$${ADWH_DATA_DIR:-data}/report.html"; \
+	if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] && command -v xdg-open >/dev/null 2>&1; then xdg-open "$$out"; \
+	elif [ "$$(uname)" = Darwin ]; then open "$$out"; \
+	else echo "open $$out in a browser"; fi
 
 # Speed/memory of the data-driven attribution on 1M synthetic journeys -> data/benchmark/attribution.md
 benchmark: $(STAMP)
