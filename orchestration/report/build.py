@@ -10,14 +10,14 @@ check that the numbers in the page equal the marts.
 from __future__ import annotations
 
 import html
-import json
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import plotly
 import plotly.graph_objects as go
@@ -105,18 +105,27 @@ def _table(headers: list[str], body: list[list[str]], *, caption: str | None = N
         )
         lines.append(f"<tr>{cells}</tr>")
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return f'<table>{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(lines)}</tbody></table>'
+    return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>"
 
 
-def _layout(fig: go.Figure, title: str, *, y_title: str | None = None, y_format: str | None = None, height: int = 420) -> go.Figure:
+def _layout(
+    fig: go.Figure,
+    title: str,
+    *,
+    y_title: str | None = None,
+    y_format: str | None = None,
+    height: int = 420,
+    legend_y: float = -0.18,
+) -> go.Figure:
     fig.update_layout(
         template=TEMPLATE,
         title={"text": title, "x": 0, "xanchor": "left"},
         height=height,
         margin={"l": 60, "r": 20, "t": 60, "b": 60},
-        legend={"orientation": "h", "y": -0.18},
+        legend={"orientation": "h", "y": legend_y},
         hovermode="closest",
     )
+    fig.update_xaxes(automargin=True)
     if y_title is not None:
         fig.update_yaxes(title_text=y_title)
     if y_format is not None:
@@ -150,7 +159,9 @@ def _ctr_section(con, currency: str) -> Section:
                     "%{customdata[0]:,} impressions<br>%{customdata[2]} days<extra>%{fullData.name}</extra>",
                 )
             )
-        section.figures.append((f"ctr_weekly_by_{dim}", _layout(fig, f"Weekly CTR by {dim}", y_title="CTR", y_format=".2%")))
+        section.figures.append(
+            (f"ctr_weekly_by_{dim}", _layout(fig, f"Weekly CTR by {dim}", y_title="CTR", y_format=".2%"))
+        )
     totals = q.rows(con, q.PLATFORM_CHANNEL_TOTALS)
     section.tables.append(
         _table(
@@ -211,7 +222,10 @@ def _spend_section(con, currency: str) -> Section:
         row=1,
         col=2,
     )
-    section.figures.append(("cpc_cpm_by_platform_channel", _layout(fig, "CPC and CPM by platform and channel")))
+    fig.update_layout(showlegend=False)
+    section.figures.append(
+        ("cpc_cpm_by_platform_channel", _layout(fig, "CPC and CPM by platform and channel", height=460))
+    )
 
     campaigns = q.rows(con, q.TOP_CAMPAIGNS)
     section.tables.append(
@@ -252,7 +266,9 @@ def _touch_section(con) -> Section:
     default = q.rows(con, q.TOUCH_TYPE_DEFAULT)
     fig = go.Figure()
     for touch in q.TOUCH_TYPES:
-        window_col = {"click_through": "click_window", "view_through": "view_window", "unsplit": "unsplit_window"}[touch]
+        window_col = {"click_through": "click_window", "view_through": "view_window", "unsplit": "unsplit_window"}[
+            touch
+        ]
         part = [r for r in default if r[touch] is not None]
         if not part:
             continue
@@ -267,7 +283,12 @@ def _touch_section(con) -> Section:
             )
         )
     fig.update_layout(barmode="group")
-    section.figures.append(("conversions_by_touch_type", _layout(fig, "Conversions by touch type (default windows)", y_title="conversions")))
+    section.figures.append(
+        (
+            "conversions_by_touch_type",
+            _layout(fig, "Conversions by touch type (default windows)", y_title="conversions"),
+        )
+    )
 
     windows = q.rows(con, q.TOUCH_TYPE_WINDOWS)
     fig = go.Figure()
@@ -286,11 +307,25 @@ def _touch_section(con) -> Section:
             )
         )
     fig.update_layout(barmode="relative")
-    section.figures.append(("conversions_by_window", _layout(fig, "Conversions by attribution window", y_title="conversions")))
+    section.figures.append(
+        (
+            "conversions_by_window",
+            _layout(fig, "Conversions by attribution window", y_title="conversions", height=460, legend_y=-0.45),
+        )
+    )
 
     section.tables.append(
         _table(
-            ["platform", "click-through", "window", "view-through", "window", "unsplit", "window", "view-through share"],
+            [
+                "platform",
+                "click-through",
+                "window",
+                "view-through",
+                "window",
+                "unsplit",
+                "window",
+                "view-through share",
+            ],
             [
                 [
                     r["platform"],
@@ -321,7 +356,12 @@ def _attribution_section(con, currency: str, marts: set[str]) -> Section:
     )
     data = q.rows(con, q.ATTRIBUTION_BY_CHANNEL_MODEL)
     for key, column, title, y_title in (
-        ("attribution_conversions_by_model", "attributed_conversions", "Attributed conversions by channel and model", "conversions"),
+        (
+            "attribution_conversions_by_model",
+            "attributed_conversions",
+            "Attributed conversions by channel and model",
+            "conversions",
+        ),
         ("attribution_roas_by_model", "roas", "ROAS by channel and model", "ROAS"),
     ):
         fig = go.Figure()
@@ -395,7 +435,9 @@ def _claims_section(con) -> Section:
         )
     )
     fig.update_layout(barmode="group")
-    section.figures.append(("claims_vs_first_party", _layout(fig, "Claimed vs first-party conversions", y_title="conversions")))
+    section.figures.append(
+        ("claims_vs_first_party", _layout(fig, "Claimed vs first-party conversions", y_title="conversions"))
+    )
 
     ratios = [r for r in data if r["over_claim_ratio"] is not None]
     fig = go.Figure(
@@ -408,19 +450,33 @@ def _claims_section(con) -> Section:
         )
     )
     fig.add_hline(y=1, line_dash="dot", annotation_text="claims = first-party")
-    section.figures.append(("over_claim_ratio", _layout(fig, "Over-claim ratio by platform", y_title="claimed / first-party")))
+    section.figures.append(
+        ("over_claim_ratio", _layout(fig, "Over-claim ratio by platform", y_title="claimed / first-party"))
+    )
 
     weekly = q.rows(con, q.CLAIMS_WEEKLY)
     fig = go.Figure()
     for platform in dict.fromkeys(r["platform"] for r in weekly):
         part = [r for r in weekly if r["platform"] == platform]
-        fig.add_trace(go.Scatter(name=platform, x=_col(part, "week"), y=_col(part, "over_claim_ratio"), mode="lines+markers"))
-    section.figures.append(("over_claim_ratio_weekly", _layout(fig, "Weekly over-claim ratio", y_title="claimed / first-party")))
+        fig.add_trace(
+            go.Scatter(name=platform, x=_col(part, "week"), y=_col(part, "over_claim_ratio"), mode="lines+markers")
+        )
+    section.figures.append(
+        ("over_claim_ratio_weekly", _layout(fig, "Weekly over-claim ratio", y_title="claimed / first-party"))
+    )
 
     total = q.rows(con, q.CLAIMS_TOTAL)[0]
     section.tables.append(
         _table(
-            ["platform", "claimed click-through", "claimed view-through", "claimed unsplit", "claimed total", "first-party", "over-claim ratio"],
+            [
+                "platform",
+                "claimed click-through",
+                "claimed view-through",
+                "claimed unsplit",
+                "claimed total",
+                "first-party",
+                "over-claim ratio",
+            ],
             [
                 [
                     r["platform"],
@@ -433,7 +489,17 @@ def _claims_section(con) -> Section:
                 ]
                 for r in data
             ]
-            + [["all platforms", "", "", "", _fmt_num(total["claimed_total"]), _fmt_num(total["first_party_total"]), ""]],
+            + [
+                [
+                    "all platforms",
+                    "",
+                    "",
+                    "",
+                    _fmt_num(total["claimed_total"]),
+                    _fmt_num(total["first_party_total"]),
+                    "",
+                ]
+            ],
             caption="Whole period (first-party: every day; the ratio uses the days with claims). "
             "Last row: all claims together vs all first-party conversions.",
         )
@@ -487,8 +553,18 @@ def _freshness_section(con, lake: dict[str, SourceStatus] | None, marts: set[str
     section.tables.append(
         _table(
             [
-                "source", "first date", "last date", "behind newest", "last ingested (UTC)", "in marts",
-                "partitions", "rows read", "rows loaded", "rows quarantined", "days with rejects", "warnings",
+                "source",
+                "first date",
+                "last date",
+                "behind newest",
+                "last ingested (UTC)",
+                "in marts",
+                "partitions",
+                "rows read",
+                "rows loaded",
+                "rows quarantined",
+                "days with rejects",
+                "warnings",
             ],
             body,
             caption="Lake partitions per source (from each partition's manifest)",
@@ -504,7 +580,9 @@ def _freshness_section(con, lake: dict[str, SourceStatus] | None, marts: set[str
         )
     )
     fig.update_yaxes(rangemode="tozero")
-    section.figures.append(("quarantine_by_source", _layout(fig, "Quarantined rows by source", y_title="rows", height=340)))
+    section.figures.append(
+        ("quarantine_by_source", _layout(fig, "Quarantined rows by source", y_title="rows", height=340))
+    )
     reasons = [
         [source, reason, _fmt_int(count)]
         for source in sources
@@ -512,7 +590,9 @@ def _freshness_section(con, lake: dict[str, SourceStatus] | None, marts: set[str
         for reason, count in lake[source].reasons.most_common(10)
     ]
     if reasons:
-        section.tables.append(_table(["source", "reject reason", "rows"], reasons, caption="Top reject reasons", numeric_from=2))
+        section.tables.append(
+            _table(["source", "reject reason", "rows"], reasons, caption="Top reject reasons", numeric_from=2)
+        )
     else:
         section.tables.append('<p class="ok">No rows quarantined in any source.</p>')
     return section
@@ -536,25 +616,33 @@ def _kpis(head: dict[str, Any], claims_total: dict[str, Any] | None) -> str:
     ]
     if claims_total:
         tiles.append(("first-party conversions (GA4)", _fmt_num(claims_total["first_party_total"])))
-    return '<div class="kpis">' + "".join(
-        f'<div class="kpi"><div class="kpi-value">{html.escape(v)}</div><div class="kpi-label">{html.escape(k)}</div></div>'
-        for k, v in tiles
-    ) + "</div>"
+    return (
+        '<div class="kpis">'
+        + "".join(
+            f'<div class="kpi"><div class="kpi-value">{html.escape(v)}</div>'
+            f'<div class="kpi-label">{html.escape(k)}</div></div>'
+            for k, v in tiles
+        )
+        + "</div>"
+    )
 
 
 CSS = """
-body { font-family: -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; margin: 0; color: #1f2933; background: #f7f8fa; }
+body { font-family: -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; margin: 0;
+       color: #1f2933; background: #f7f8fa; }
 header { background: #1f2933; color: #fff; padding: 18px 32px; }
 header h1 { margin: 0 0 4px 0; font-size: 22px; }
 header p { margin: 0; color: #cbd2d9; font-size: 13px; }
 nav { padding: 8px 32px; background: #e4e7eb; font-size: 13px; }
 nav a { margin-right: 16px; color: #1f2933; }
 main { padding: 8px 32px 32px 32px; max-width: 1400px; }
-section { background: #fff; border-radius: 6px; padding: 12px 20px 16px 20px; margin: 16px 0; box-shadow: 0 1px 2px rgba(0,0,0,.08); }
+section { background: #fff; border-radius: 6px; padding: 12px 20px 16px 20px; margin: 16px 0;
+          box-shadow: 0 1px 2px rgba(0,0,0,.08); }
 section h2 { font-size: 18px; margin: 6px 0; }
 section p.intro { font-size: 13px; color: #52606d; max-width: 1100px; }
 .kpis { display: flex; flex-wrap: wrap; gap: 12px; margin: 16px 0; }
-.kpi { background: #fff; border-radius: 6px; padding: 10px 16px; min-width: 150px; box-shadow: 0 1px 2px rgba(0,0,0,.08); }
+.kpi { background: #fff; border-radius: 6px; padding: 10px 16px; min-width: 150px;
+       box-shadow: 0 1px 2px rgba(0,0,0,.08); }
 .kpi-value { font-size: 20px; font-weight: 600; }
 .kpi-label { font-size: 12px; color: #52606d; }
 .figure { width: 100%; min-height: 340px; }
@@ -633,28 +721,48 @@ def build_report(
         sections = [_ctr_section(con, currency), _spend_section(con, currency)]
 
         optional = [
-            ("mart_conversions_by_touch_type", "touch", "View-through vs click-through conversions", lambda: _touch_section(con)),
-            ("mart_attribution", "attribution", "Attribution models side by side", lambda: _attribution_section(con, currency, marts)),
-            ("mart_platform_claims_reconciliation", "claims", "Platform claims vs de-duplicated first-party conversions", lambda: _claims_section(con)),
+            (
+                "mart_conversions_by_touch_type",
+                "touch",
+                "View-through vs click-through conversions",
+                lambda: _touch_section(con),
+            ),
+            (
+                "mart_attribution",
+                "attribution",
+                "Attribution models side by side",
+                lambda: _attribution_section(con, currency, marts),
+            ),
+            (
+                "mart_platform_claims_reconciliation",
+                "claims",
+                "Platform claims vs de-duplicated first-party conversions",
+                lambda: _claims_section(con),
+            ),
         ]
         for mart, key, title, make in optional:
             if mart in marts:
                 sections.append(make())
             else:
-                sections.append(Section(key, title, "", missing=f"marts.{mart} is not in the snapshot (its sources are switched off)."))
+                sections.append(
+                    Section(
+                        key, title, "", missing=f"marts.{mart} is not in the snapshot (its sources are switched off)."
+                    )
+                )
         claims_total = q.rows(con, q.CLAIMS_TOTAL)[0] if "mart_platform_claims_reconciliation" in marts else None
         lake = read_lake_status(lake_dir) if lake_dir is not None and (lake_dir / "raw").is_dir() else None
         sections.append(_freshness_section(con, lake, marts, lake_dir))
     finally:
         con.close()
 
-    generated_at = generated_at or datetime.now(timezone.utc)
-    snapshot_time = datetime.fromtimestamp(analyst_db.stat().st_mtime, timezone.utc)
+    generated_at = generated_at or datetime.now(UTC)
+    snapshot_time = datetime.fromtimestamp(analyst_db.stat().st_mtime, UTC)
     page = _render(
         sections,
         title="adwh — marketing performance report",
         subtitle=(
-            f"Report dates {_plain(head['first_date'])} – {_plain(head['last_date'])} · reporting currency {currency} · "
+            f"Report dates {_plain(head['first_date'])} – {_plain(head['last_date'])} · "
+            f"reporting currency {currency} · "
             f"analyst snapshot published {snapshot_time:%Y-%m-%d %H:%M} UTC"
         ),
         kpis=_kpis(head, claims_total),

@@ -9,7 +9,7 @@ from pathlib import Path
 from orchestration.settings import Settings
 
 
-def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentParser:
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "report",
         help="write one static, offline HTML report of the marts (default <data dir>/report.html)",

@@ -41,7 +41,7 @@ def _partition_date(folder: Path) -> date | None:
     if not folder.name.startswith(prefix):
         return None
     try:
-        return date.fromisoformat(folder.name[len(prefix):])
+        return date.fromisoformat(folder.name[len(prefix) :])
     except ValueError:
         return None
 

@@ -44,6 +44,7 @@ CHANNELS = (
 )
 PLATFORMS = ("google_ads", "meta_ads", "linkedin_ads", "mailchimp", "klaviyo")
 TOUCH_TYPES = ("click_through", "view_through", "unsplit")
+WINDOWS = ("click", "1d_click", "7d_click", "28d_click", "view", "1d_view", "7d_view", "28d_view")
 
 Rows = list[dict[str, Any]]
 
@@ -51,7 +52,7 @@ Rows = list[dict[str, Any]]
 def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> Rows:
     cursor = con.execute(sql, params or [])
     names = [column[0] for column in cursor.description]
-    return [dict(zip(names, record)) for record in cursor.fetchall()]
+    return [dict(zip(names, record, strict=True)) for record in cursor.fetchall()]
 
 
 def available_marts(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -118,7 +119,7 @@ PLATFORM_CHANNEL_TOTALS = f"""
         1000 * sum(spend_reporting) / nullif(sum(impressions), 0) as cpm
     from marts.fct_ad_performance_daily
     group by platform, channel
-    order by {_order('platform', PLATFORMS)}, {_order('channel', CHANNELS)}
+    order by {_order("platform", PLATFORMS)}, {_order("channel", CHANNELS)}
 """
 
 # ----------------------------------------------------------------------------- spend
@@ -133,7 +134,7 @@ SPEND_WEEKLY_BY_CHANNEL = f"""
         group by channel having sum(spend_reporting) > 0
     )
     group by 1, 2
-    order by 1, {_order('channel', CHANNELS)}
+    order by 1, {_order("channel", CHANNELS)}
 """
 
 # CPC / CPM of the paid rows only (email is not billed per campaign: spend 0).
@@ -149,7 +150,7 @@ CPC_CPM_PAID = f"""
     from marts.fct_ad_performance_daily
     group by platform, channel
     having sum(spend_reporting) > 0
-    order by {_order('platform', PLATFORMS)}, {_order('channel', CHANNELS)}
+    order by {_order("platform", PLATFORMS)}, {_order("channel", CHANNELS)}
 """
 
 # ----------------------------------------------------------------------------- touch types
@@ -164,7 +165,8 @@ TOUCH_TYPE_WINDOWS = f"""
         sum(conversions) as conversions
     from marts.mart_conversions_by_touch_type
     group by platform, touch_type, attribution_window
-    order by {_order('platform', PLATFORMS)}, {_order('touch_type', TOUCH_TYPES)}, attribution_window
+    order by
+        {_order("platform", PLATFORMS)}, {_order("touch_type", TOUCH_TYPES)}, {_order("attribution_window", WINDOWS)}
 """
 
 TOUCH_TYPE_DEFAULT = f"""
@@ -185,7 +187,7 @@ TOUCH_TYPE_DEFAULT = f"""
     from marts.mart_conversions_by_touch_type
     where is_default_window
     group by platform
-    order by {_order('platform', PLATFORMS)}
+    order by {_order("platform", PLATFORMS)}
 """
 
 # ----------------------------------------------------------------------------- attribution
@@ -199,13 +201,13 @@ ATTRIBUTION_BY_CHANNEL_MODEL = f"""
         sum(attributed_revenue) / nullif(sum(spend_reporting), 0) as roas
     from marts.mart_attribution
     group by channel, model
-    order by {_order('channel', CHANNELS)}, {_order('model', MODELS)}
+    order by {_order("channel", CHANNELS)}, {_order("model", MODELS)}
 """
 
 CHANNEL_WEIGHTS = f"""
     select model, channel, removal_effect, shapley_value, share, window_start, window_end
     from marts.mart_attribution_channel_weights
-    order by {_order('model', MODELS)}, {_order('channel', CHANNELS)}
+    order by {_order("model", MODELS)}, {_order("channel", CHANNELS)}
 """
 
 # ----------------------------------------------------------------------------- claims
@@ -226,7 +228,7 @@ CLAIMS_BY_PLATFORM = f"""
             as over_claim_ratio
     from marts.mart_platform_claims_reconciliation
     group by platform
-    order by {_order('platform', PLATFORMS)}
+    order by {_order("platform", PLATFORMS)}
 """
 
 CLAIMS_WEEKLY = f"""
@@ -239,7 +241,7 @@ CLAIMS_WEEKLY = f"""
     from marts.mart_platform_claims_reconciliation
     group by 1, 2
     having sum(claimed_conversions_total) is not null
-    order by 1, {_order('platform', PLATFORMS)}
+    order by 1, {_order("platform", PLATFORMS)}
 """
 
 # One truth against the sum of all claims: total_first_party_conversions repeats on every
@@ -269,7 +271,7 @@ LAST_CONVERSION_DATE = """
 """
 
 # ----------------------------------------------------------------------------- campaigns
-TOP_CAMPAIGNS = f"""
+TOP_CAMPAIGNS = """
     select
         platform,
         channel,

@@ -8,8 +8,11 @@ session over a few days of generated data in a temporary folder. Set
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -79,3 +82,50 @@ def report_path(built, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("report") / "report.html"
     build_report(built.analyst_db, out, lake_dir=built.lake_dir)
     return out
+
+
+@dataclass(frozen=True)
+class DbtCopy:
+    """A private copy of the dbt project (and seeds) with its own target/, over a private copy
+    of the built warehouse: dbt and `mf` write target/ and open the DuckDB file read-write, and
+    the shared work tree and warehouse must not be touched by tests."""
+
+    root: Path
+    project_dir: Path
+    warehouse: Path
+    env: dict[str, str]
+
+    def run(self, *args: str, tool: str = "dbt", timeout: int = 600) -> subprocess.CompletedProcess:
+        cmd = [str(VENV_BIN / tool), *args]
+        if tool == "dbt":
+            cmd += ["--profiles-dir", str(REPO_ROOT), "--project-dir", str(self.project_dir)]
+        return subprocess.run(cmd, cwd=self.project_dir, env=self.env, capture_output=True, text=True, timeout=timeout)
+
+    def artifact(self, name: str) -> dict:
+        return json.loads((self.project_dir / "target" / name).read_text())
+
+
+VENV_BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="session")
+def dbt_copy(built, tmp_path_factory) -> DbtCopy:
+    """The project copied, `dbt docs generate` run (manifest, catalog, semantic manifest)."""
+    root = tmp_path_factory.mktemp("dbt_copy")
+    ignore = shutil.ignore_patterns("target", "logs", "dbt_packages", ".user.yml")
+    shutil.copytree(REPO_ROOT / "dbt_project", root / "dbt_project", ignore=ignore)
+    shutil.copytree(REPO_ROOT / "seeds", root / "seeds", ignore=ignore)
+    warehouse = root / built.warehouse.name  # same name: dbt-duckdb names the catalog after the file
+    shutil.copyfile(built.warehouse, warehouse)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("ADWH_", "DBT_"))},
+        **built.settings.dbt_env(),
+        "ADWH_WAREHOUSE": str(warehouse),
+        "DBT_PROFILES_DIR": str(REPO_ROOT),
+        "DBT_PROJECT_DIR": str(root / "dbt_project"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    copy = DbtCopy(root, root / "dbt_project", warehouse, env)
+    proc = copy.run("docs", "generate")
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    return copy

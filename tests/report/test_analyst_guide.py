@@ -43,7 +43,7 @@ def con(built):
 def run(con, name: str) -> list[dict]:
     cursor = con.execute(guide_queries()[name])
     columns = [c[0] for c in cursor.description]
-    result = [dict(zip(columns, r)) for r in cursor.fetchall()]
+    result = [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
     assert result, f"{name}: no rows"
     return result
 
@@ -51,7 +51,7 @@ def run(con, name: str) -> list[dict]:
 def table(con, sql: str) -> list[dict]:
     cursor = con.execute(sql)
     columns = [c[0] for c in cursor.description]
-    return [dict(zip(columns, r)) for r in cursor.fetchall()]
+    return [dict(zip(columns, r, strict=True)) for r in cursor.fetchall()]
 
 
 def approx(value):
@@ -110,7 +110,8 @@ def test_view_through_inflates_roas(con):
         r["campaign_id"]: r["revenue"]
         for r in table(
             con,
-            "select campaign_id, sum(attributed_revenue) revenue from marts.mart_attribution where model = 'last_non_direct' group by 1",
+            "select campaign_id, sum(attributed_revenue) revenue from marts.mart_attribution"
+            " where model = 'last_non_direct' group by 1",
         )
     }
     got = run(con, "view_through_inflates_roas")
@@ -133,7 +134,9 @@ def test_view_through_inflates_roas(con):
 
 
 def test_platform_over_claim(con):
-    rows = table(con, "select * from marts.mart_platform_claims_reconciliation where claimed_conversions_total is not null")
+    rows = table(
+        con, "select * from marts.mart_platform_claims_reconciliation where claimed_conversions_total is not null"
+    )
     sums = defaultdict(lambda: [0.0, 0.0])
     for r in rows:
         sums[r["platform"]][0] += r["claimed_conversions_total"]
@@ -152,12 +155,15 @@ def test_platform_over_claim(con):
 def test_attribution_models_disagree(con):
     got = run(con, "attribution_models_disagree")
     (first_party,) = con.execute(
-        "select sum(t) from (select max(total_first_party_conversions) t from marts.mart_platform_claims_reconciliation group by report_date)"
+        "select sum(t) from (select max(total_first_party_conversions) t"
+        " from marts.mart_platform_claims_reconciliation group by report_date)"
     ).fetchone()
     for model in MODELS:
         assert sum(r[model] or 0 for r in got) == approx(first_party), f"{model} credits every conversion once"
     expected = defaultdict(dict)
-    for r in table(con, "select channel, model, sum(attributed_conversions) c from marts.mart_attribution group by 1, 2"):
+    for r in table(
+        con, "select channel, model, sum(attributed_conversions) c from marts.mart_attribution group by 1, 2"
+    ):
         expected[r["channel"]][r["model"]] = r["c"]
     assert {r["channel"] for r in got} == set(expected)
     for r in got:
@@ -185,20 +191,30 @@ def test_conversions_by_window(con):
         (r["platform"], r["touch_type"], r["attribution_window"]): r["c"]
         for r in table(
             con,
-            "select platform, touch_type, attribution_window, sum(conversions) c from marts.mart_conversions_by_touch_type group by 1, 2, 3",
+            "select platform, touch_type, attribution_window, sum(conversions) c"
+            " from marts.mart_conversions_by_touch_type group by 1, 2, 3",
         )
     }
     assert {(r["platform"], r["touch_type"], r["attribution_window"]): r["conversions"] for r in got} == {
         k: approx(v) for k, v in totals.items()
     }
-    meta = {r["attribution_window"]: r["conversions"] for r in got if r["platform"] == "meta_ads" and r["touch_type"] == "click_through"}
+    meta = {
+        r["attribution_window"]: r["conversions"]
+        for r in got
+        if r["platform"] == "meta_ads" and r["touch_type"] == "click_through"
+    }
     assert meta["1d_click"] <= meta["7d_click"] <= meta["28d_click"], "Meta's click windows nest"
-    assert {r["attribution_window"] for r in got if r["platform"] == "meta_ads" and r["is_default_window"]} == {"7d_click", "1d_view"}
+    assert {r["attribution_window"] for r in got if r["platform"] == "meta_ads" and r["is_default_window"]} == {
+        "7d_click",
+        "1d_view",
+    }
 
 
 def test_freshness_by_platform(con):
     got = run(con, "freshness_by_platform")
-    last = dict(con.execute("select platform, max(report_date) from marts.fct_ad_performance_daily group by 1").fetchall())
+    last = dict(
+        con.execute("select platform, max(report_date) from marts.fct_ad_performance_daily group by 1").fetchall()
+    )
     newest = max(last.values())
     assert {r["platform"]: r["last_report_date"] for r in got} == last
     for r in got:

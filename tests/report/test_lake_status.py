@@ -47,7 +47,7 @@ def test_lake_status_counts_rows_and_reasons(handmade_lake):
     assert google.records_read == google.rows_loaded + google.rows_quarantined
     assert google.records_read == sum(r.records_read for r in reports[:2])
     assert meta.rows_quarantined == 0 and not meta.reasons
-    (reason, count), = google.reasons.items()
+    ((reason, count),) = google.reasons.items()
     assert count == 1 and reason.startswith("duplicate of google_ads/2024-03-02/search_stream.json record 1")
     assert google.last_ingested_at and google.last_ingested_at.startswith("20")
 
@@ -60,10 +60,8 @@ def test_report_shows_quarantine_counts_and_reasons(handmade_lake, built, tmp_pa
     lake, _ = handmade_lake
     report = build_report(built.analyst_db, tmp_path / "r.html", lake_dir=lake.root)
     page = report.path.read_text()
-    fig = json.loads(
-        re.search(r'data-figure="quarantine_by_source">(.*?)</script>', page, re.S).group(1)
-    )
+    fig = json.loads(re.search(r'data-figure="quarantine_by_source">(.*?)</script>', page, re.S).group(1))
     (trace,) = fig["data"]
-    got = dict(zip(trace["x"], trace["y"]))
+    got = dict(zip(trace["x"], trace["y"], strict=True))
     assert got["google_ads"] == 1 and got["meta_ads"] == 0
     assert "Top reject reasons" in page and "duplicate of google_ads/2024-03-02/search_stream.json record 1" in page

@@ -49,7 +49,7 @@ def points(fig: dict) -> dict[tuple[str, str], float | None]:
     for trace in fig["data"]:
         xs, ys = _decode(trace["x"]), _decode(trace["y"])
         assert len(xs) == len(ys)
-        for x, y in zip(xs, ys):
+        for x, y in zip(xs, ys, strict=True):
             key = (trace.get("name"), x)
             assert key not in out, f"duplicate point {key}"
             out[key] = y
@@ -137,12 +137,23 @@ def test_report_renders_offline_in_a_browser(report_path, figs, tmp_path):
     """Headless chromium with every network request sent to a dead proxy draws every chart."""
     proc = subprocess.run(
         [
-            "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}", "--proxy-server=http://127.0.0.1:9",
-            "--virtual-time-budget=20000", "--dump-dom", report_path.as_uri(),
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--proxy-server=http://127.0.0.1:9",
+            "--virtual-time-budget=20000",
+            "--dump-dom",
+            report_path.as_uri(),
         ],
-        capture_output=True, text=True, timeout=180,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     dom = proc.stdout
@@ -213,7 +224,8 @@ def test_models_side_by_side_credit_the_same_conversions(figs, built):
     assert sorted(per_model) == sorted(MODELS)
     (first_party,) = sql(
         built.analyst_db,
-        "select sum(t) from (select max(total_first_party_conversions) t from marts.mart_platform_claims_reconciliation group by report_date)",
+        "select sum(t) from (select max(total_first_party_conversions) t"
+        " from marts.mart_platform_claims_reconciliation group by report_date)",
     )[0]
     for model, total in per_model.items():
         assert total == pytest.approx(first_party, rel=1e-9), model
@@ -225,14 +237,17 @@ def test_quarantine_counts_equal_the_lake(figs, built):
     expected = {}
     for source_dir in sorted((lake / "raw").iterdir()):
         files = sorted((lake / "quarantine" / source_dir.name).glob("report_date=*/rejects.parquet"))
-        count = duckdb.sql(f"select count(*) from read_parquet({[str(f) for f in files]!r})").fetchone()[0] if files else 0
+        count = (
+            duckdb.sql(f"select count(*) from read_parquet({[str(f) for f in files]!r})").fetchone()[0] if files else 0
+        )
         expected[("rows quarantined", source_dir.name)] = float(count)
     assert_same(got, expected, "quarantine_by_source")
 
 
 def test_headline_tiles_and_tables_show_ratios_of_sums(page, built):
     impressions, clicks, spend = sql(
-        built.analyst_db, "select sum(impressions), sum(clicks), sum(spend_reporting) from marts.fct_ad_performance_daily"
+        built.analyst_db,
+        "select sum(impressions), sum(clicks), sum(spend_reporting) from marts.fct_ad_performance_daily",
     )[0]
     assert f'<div class="kpi-value">{clicks / impressions * 100:.3f} %</div><div class="kpi-label">CTR</div>' in page
     assert f'<div class="kpi-value">{impressions:,}</div><div class="kpi-label">impressions</div>' in page
@@ -244,7 +259,9 @@ def test_headline_tiles_and_tables_show_ratios_of_sums(page, built):
            from marts.mart_platform_claims_reconciliation where claimed_conversions_total is not null
            group by 1 having sum(first_party_conversions) > 0""",
     ):
-        assert re.search(rf'<td class="txt">{platform}</td>(<td class="num">[^<]*</td>){{5}}<td class="num">{ratio:.2f}×</td>', page), platform
+        assert re.search(
+            rf'<td class="txt">{platform}</td>(<td class="num">[^<]*</td>){{5}}<td class="num">{ratio:.2f}×</td>', page
+        ), platform
 
 
 # ----------------------------------------------------------------------------- CLI and errors
