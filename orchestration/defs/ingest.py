@@ -8,14 +8,16 @@ import dagster as dg
 from orchestration.security import redact
 from orchestration.ingestion.pipeline import LIFETIME_SOURCES, IngestError, PartitionReport, ingest_partition, source_module
 from orchestration.ingestion.lake import REJECTS, Lake
+from orchestration.ingestion import quality
 from orchestration.defs.partitions import daily_partitions
 from orchestration.defs.pull import pull_asset_key, pulled_sources
-from orchestration.settings import Settings, current_settings
+from orchestration.settings import Settings, SettingsError, current_settings
 from orchestration import run_events
 
 ROWS_CHECK = "rows_accounted_for"
 LANDING_CHECK = "landing_export_present"
 COUNTERS_CHECK = "lifetime_counters_monotonic"
+QUARANTINE_CHECK = "quarantine_rate"
 
 
 def raw_asset_key(source: str, table: str) -> dg.AssetKey:
@@ -63,6 +65,18 @@ def build_ingest_asset(source: str, settings: Settings, partitions_def: dg.Parti
             asset=primary,
             description="Every requested report date has a landing folder (a missing one is 'not exported yet').",
         ),
+        dg.AssetCheckSpec(
+            QUARANTINE_CHECK,
+            asset=primary,
+            blocking=True,
+            description=(
+                f"Per partition, quarantined / read (cross-file duplicates not counted): WARN above "
+                f"{quality.WARN_RATE_ENV} (default 1 %); above {quality.FAIL_RATE_ENV} (default 20 %, with at "
+                f"least {quality.MIN_RECORDS_ENV} records read or none loaded) the partition is not written and "
+                "the step fails; a published partition above it (thresholds lowered since) fails this check "
+                "with ERROR, which blocks dbt and publish. See orchestration/ingestion/quality.py."
+            ),
+        ),
     ]
     if source in LIFETIME_SOURCES:
         check_specs.append(
@@ -85,6 +99,10 @@ def build_ingest_asset(source: str, settings: Settings, partitions_def: dg.Parti
         can_subset=False,
     )
     def _ingest(context: dg.AssetExecutionContext):
+        try:
+            thresholds = quality.quarantine_thresholds()
+        except SettingsError as exc:
+            raise dg.Failure(description=f"{source}: {exc}") from None
         lake = Lake(settings.lake_dir)
         for restored in lake.recover():
             context.log.warning(f"restored partition {restored} left by an interrupted write")
@@ -128,6 +146,7 @@ def build_ingest_asset(source: str, settings: Settings, partitions_def: dg.Parti
         present = [r for r in reports if r.status != "missing"]
         yield from _results(source, module, lake, present)
         yield _rows_check(source, lake, primary, present)
+        yield _quarantine_check(source, primary, present, thresholds)
         yield dg.AssetCheckResult(
             check_name=LANDING_CHECK,
             asset_key=primary,
@@ -188,6 +207,42 @@ def _results(source, module, lake: Lake, reports: list[PartitionReport]):
     yield dg.MaterializeResult(
         asset_key=quarantine_asset_key(source),
         metadata={"dagster/row_count": sum(r.rows_quarantined for r in reports)},
+    )
+
+
+def _quarantine_check(
+    source: str, primary: dg.AssetKey, reports: list[PartitionReport], thresholds: quality.QuarantineThresholds
+) -> dg.AssetCheckResult:
+    """WARN above the warn rate; ERROR (blocking) above the fail rate (only reachable for partitions
+    published before the thresholds were lowered: ingest_partition refuses to write such a partition)."""
+    assessments = [
+        quality.assess(
+            source=source, report_date=r.report_date, records_read=r.records_read, rows_loaded=r.rows_loaded,
+            rows_quarantined=r.rows_quarantined, cross_file_duplicates=r.cross_file_duplicates,
+            reasons=r.reject_reasons, thresholds=thresholds,
+        )
+        for r in reports
+    ]
+    failing = [a for a in assessments if a.level == "fail"]
+    flagged = failing or [a for a in assessments if a.level == "warn"]
+    lines = ["| report date | read | quarantined (counted) | rate | level |", "|---|---|---|---|---|"]
+    lines += [f"| {a.report_date} | {a.records_read} | {a.counted} | {a.rate:.2%} | {a.level} |" for a in assessments]
+    return dg.AssetCheckResult(
+        check_name=QUARANTINE_CHECK,
+        asset_key=primary,
+        passed=not flagged,
+        severity=dg.AssetCheckSeverity.ERROR if failing else dg.AssetCheckSeverity.WARN,
+        metadata={
+            "warn_rate": thresholds.warn_rate,
+            "fail_rate": thresholds.fail_rate,
+            "min_records": thresholds.min_records,
+            "max_rate": max((a.rate for a in assessments), default=0.0),
+            "per_partition": dg.MetadataValue.md("\n".join(lines)),
+            "flagged": dg.MetadataValue.json(
+                [{"report_date": a.report_date, "rate": a.rate, "level": a.level, "reasons": a.reasons} for a in flagged]
+            ),
+        },
+        description=redact("\n".join(a.message for a in flagged[:20])) if flagged else None,
     )
 
 

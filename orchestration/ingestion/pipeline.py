@@ -29,6 +29,9 @@ partition key and turn the ``PartitionReport`` into metadata and checks.
   rows_loaded + rows_quarantined`` is asserted before anything is written.
 - A file that cannot be parsed at all raises ``IngestError`` naming the file and
   position; nothing of the partition is written (the previous version stays).
+- A partition whose quarantined share is above ``ADWH_QUARANTINE_FAIL_RATE``
+  (``quality``) raises ``QuarantineRateError`` (an ``IngestError``) naming the
+  source, date, rate and top reject reasons; nothing is written either.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ from typing import Any, Callable
 
 import pyarrow as pa
 
-from orchestration.ingestion import salt_record
+from orchestration.ingestion import quality, salt_record
 from orchestration.ingestion.lake import Lake
 from orchestration.ingestion.parsers import pii
 from orchestration.ingestion.parsers.base import QUARANTINE_SCHEMA, Reject, SourceParseError
@@ -57,6 +60,10 @@ from orchestration.registry import ALL_SOURCES
 
 class IngestError(RuntimeError):
     """A partition cannot be ingested; the message names source, date, file and position."""
+
+
+class QuarantineRateError(IngestError):
+    """Too many records of a partition were quarantined (``quality``): it is not written."""
 
 
 @dataclass
@@ -83,6 +90,10 @@ class PartitionReport:
     table_rows: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     counter_decreases: list[dict[str, Any]] = field(default_factory=list)
+    # quarantine summary for the rate check: the top reason kinds, and the rejects that only
+    # repeat a row of another file of the day (not counted in the rate)
+    reject_reasons: list[dict[str, Any]] = field(default_factory=list)
+    cross_file_duplicates: int = 0
 
     @property
     def accounted_for(self) -> bool:
@@ -290,8 +301,11 @@ def list_landing_files(folder: Path, patterns: tuple[str, ...]) -> tuple[list[Pa
 
 
 def ingest_partition(
-    *, source: str, day: date, landing_dir: Path, lake: Lake, force: bool = False, rehashing_salt: bool = False
+    *, source: str, day: date, landing_dir: Path, lake: Lake, force: bool = False, rehashing_salt: bool = False,
+    thresholds: quality.QuarantineThresholds | None = None,
 ) -> PartitionReport:
+    """Ingest one partition (see the module docstring). ``thresholds``: the quarantine-rate
+    thresholds, by default from the environment (``quality.quarantine_thresholds``)."""
     module = source_module(source)
     folder = landing_folder(landing_dir, source, day)
     if not folder.is_dir():
@@ -338,6 +352,7 @@ def ingest_partition(
                 result_tables, module.PRIMARY_TABLE, grain, seen, display
             )
             file_rejects.extend(cross)
+            report.cross_file_duplicates += len(cross)
         for table, rows in result_tables.items():
             if table not in tables:
                 raise IngestError(f"{display}: parser emitted unknown table {table!r}")
@@ -380,6 +395,20 @@ def ingest_partition(
     report.rows_loaded = arrow_tables[module.PRIMARY_TABLE].num_rows
     report.rows_quarantined = reject_table.num_rows
     report.table_rows = {name: t.num_rows for name, t in arrow_tables.items()}
+    report.reject_reasons = quality.top_reasons(
+        (r["reject_reason"], f"{r['source_file']} record {r['record_number']}") for r in rejects
+    )
+    assessment = quality.assess(
+        source=source, report_date=report.report_date, records_read=report.records_read,
+        rows_loaded=report.rows_loaded, rows_quarantined=report.rows_quarantined,
+        cross_file_duplicates=report.cross_file_duplicates, reasons=report.reject_reasons,
+        thresholds=thresholds,
+    )
+    if assessment.level == "fail":
+        raise QuarantineRateError(
+            f"{assessment.message}. Nothing of the partition was written (the previous version stays); fix the "
+            f"export, or raise {quality.FAIL_RATE_ENV} if this is expected."
+        )
     if source in LIFETIME_SOURCES:
         report.counter_decreases = lifetime_counter_decreases(
             source, day, arrow_tables[module.PRIMARY_TABLE], lake, module
