@@ -1,4 +1,4 @@
-{#- Attribution helpers (DESIGN §5a), engine specifics behind adapter.dispatch (DESIGN §7). -#}
+{#- Attribution helpers (docs/architecture.md), engine specifics behind adapter.dispatch. -#}
 
 {#-
     Fractional days from start_ts to end_ts (end − start), exact to the microsecond, as a
@@ -22,7 +22,3 @@
     (cast(unix_micros({{ end_ts }}) - unix_micros({{ start_ts }}) as double) / 86400000000.0)
 {%- endmacro %}
 
-{#- Whether attribution can be built: GA4 is switched on (ADWH_SOURCES). -#}
-{% macro adwh_attribution_enabled() -%}
-    {{ return(adwh_source_enabled('ga4')) }}
-{%- endmacro %}

@@ -1,4 +1,4 @@
-{#- Engine-specific expressions, behind adapter.dispatch (DESIGN §7). -#}
+{#- Engine-specific expressions, behind adapter.dispatch (docs/architecture.md, portability). -#}
 
 {#- A UTC instant as a plain (zone-less) timestamp holding the UTC wall-clock time. -#}
 {% macro adwh_utc_timestamp(column_name) -%}
@@ -31,6 +31,3 @@
     {{ return('double') }}
 {%- endmacro %}
 
-{% macro postgres__adwh_type_double() -%}
-    {{ return('double precision') }}
-{%- endmacro %}

@@ -1,6 +1,6 @@
 {#-
     Data-driven attribution (markov, shapley): the model window and engine-specific string
-    aggregation (DESIGN §5a, §7).
+    aggregation (docs/architecture.md).
 -#}
 
 {#- The attribution models of mart_attribution, in display order. -#}

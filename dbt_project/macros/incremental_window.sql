@@ -62,22 +62,3 @@
     {#- insert_overwrite replaces the partitions of the window: nothing to delete -#}
 {%- endmacro %}
 
-
-{#-
-    The configuration of every mart that is incremental by report_date (the fact,
-    mart_campaign_performance_daily, mart_conversions_by_touch_type): enabled when an ad
-    platform is switched on; on an incremental run the window is replaced — on DuckDB a
-    pre-hook deletes it and the rows are appended, on Spark the report_date partitions are
-    overwritten. A model calls it instead of config(): {{ adwh_report_date_incremental_config() }}
--#}
-{% macro adwh_report_date_incremental_config() -%}
-    {{ config(
-        enabled=adwh_any_source_enabled(adwh_ad_platforms()),
-        materialized='incremental',
-        incremental_strategy=adwh_incremental_strategy(),
-        partition_by=(['report_date'] if target.type == 'spark' else none),
-        file_format=('parquet' if target.type == 'spark' else none),
-        on_schema_change='fail',
-        pre_hook="{{ adwh_delete_window() }}"
-    ) }}
-{%- endmacro %}

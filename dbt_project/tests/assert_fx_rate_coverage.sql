@@ -5,7 +5,6 @@
     the build. A missing rate is an error, never a silent 1.0: add the rates to the
     fx_rates seed (the treasury's daily rates) and re-run.
 -#}
-{{ config(enabled=adwh_any_source_enabled(adwh_ad_platforms())) }}
 
 select
     currency as missing_currency,

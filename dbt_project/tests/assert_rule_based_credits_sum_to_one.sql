@@ -1,9 +1,15 @@
 {#-
-    DESIGN §5a invariant: for every rule-based model, each conversion's credits sum to 1
+    Invariant (docs/architecture.md): for every rule-based model, each conversion's credits sum to 1
     (tolerance 1e-9), and every de-duplicated conversion is credited by every model.
     Lists the offending (model, conversion); any row fails the build.
 -#}
-{{ config(enabled=adwh_source_enabled('ga4')) }}
+{#- several parents: dagster-dbt attaches the check to the model in meta.dagster.ref -#}
+{{
+    config(
+        enabled=var('ga4_enabled', true),
+        meta={'dagster': {'ref': {'name': 'int_attribution__credits_rule_based'}}}
+    )
+}}
 
 with
 

@@ -1,10 +1,16 @@
 {#-
-    DESIGN §5 invariant: for every rule-based model, the attributed conversions of a day
+    Invariant (docs/architecture.md): for every rule-based model, the attributed conversions of a day
     (sum of credits by conversion_date) equal that day's de-duplicated GA4 conversions,
     and the attributed revenue equals the day's revenue. Tolerance: 1e-9 per conversion
     (floating-point sums).
 -#}
-{{ config(enabled=adwh_source_enabled('ga4')) }}
+{#- several parents: dagster-dbt attaches the check to the model in meta.dagster.ref -#}
+{{
+    config(
+        enabled=var('ga4_enabled', true),
+        meta={'dagster': {'ref': {'name': 'int_attribution__credits_rule_based'}}}
+    )
+}}
 
 with
 

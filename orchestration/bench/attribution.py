@@ -2,8 +2,8 @@
 
 Builds synthetic journeys IN DUCKDB (range joins + a hash-based pseudo-random generator, so
 the data is deterministic for a seed regardless of thread scheduling), aggregates them in
-SQL with the same shape as the dbt models int_attribution__markov_transitions and
-int_attribution__shapley_channel_sets (model window, collapse of repeats with lag/lead,
+SQL with the same shape as the dbt models int_attribution__markov_transitions_counted and
+int_attribution__shapley_channel_sets_counted (model window, collapse of repeats with lag/lead,
 sorted string aggregation of channel sets), then runs the exact solves of
 orchestration.warehouse.attribution on the small aggregates — the raw journeys never enter Python.
 
@@ -86,7 +86,7 @@ def _generate_sql(journeys: int, channels: list[str], seed: int) -> list[str]:
     ]
 
 
-# The dbt models' SQL (int_attribution__markov_transitions / __shapley_channel_sets) as
+# The dbt models' SQL (int_attribution__markov_transitions_counted / __shapley_channel_sets) as
 # compiled for DuckDB, no run window: window_end = latest path_end_date + 1 day.
 WINDOW_BOUNDS = f"""
 window_bounds as (

@@ -1,7 +1,7 @@
 """Exact solves of the data-driven attribution models (docs/attribution.md, docs/architecture.md#6-portability).
 
 Pure Python + numpy: no Dagster, no dbt, no database. The pipeline calls these from the
-dbt Python model ``int_attribution__data_driven_weights`` on the *aggregates* that dbt
+dbt Python model ``int_attribution__channel_weights_solved`` on the *aggregates* that dbt
 builds in SQL (transition counts, channel-set counts) — never on raw journeys. Inputs are
 therefore tiny: at most (channels + 3)^2 transitions and at most 2^channels channel sets.
 

@@ -28,6 +28,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import yaml
 
 from orchestration.warehouse.attribution import (
     channel_sets_from_paths,
@@ -36,7 +37,8 @@ from orchestration.warehouse.attribution import (
     shares,
     transitions_from_paths,
 )
-from test_dbt_build import google_row, write_table  # the raw-layer writer of the main dbt test
+from tests.dbt.helpers import with_source_vars
+from tests.dbt.test_dbt_build import google_row, write_table  # the raw-layer writer of the main dbt test
 
 REPO = Path(__file__).resolve().parents[2]
 DBT = str(Path(sys.executable).parent / "dbt")
@@ -153,23 +155,29 @@ def expected_data_driven_mart(weights) -> dict[tuple, float]:
 
 
 # --------------------------------------------------------------------------- dbt harness
+# the part-1 models replaced by stand-ins (model name -> stand-in Parquet file)
+STAND_INS = {"int_attribution__paths_built": "paths", "int_attribution__credits_rule_based": "credits"}
+
+
 def make_project(work: Path) -> Path:
     """Copy the dbt project (+ seeds, which it reads from ../seeds) and put the stand-ins in."""
     project = work / "dbt_project"
     shutil.copytree(REPO / "dbt_project", project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
     shutil.copytree(REPO / "seeds", work / "seeds")
     folder = project / "models" / "intermediate" / "attribution"
-    # part 1's properties (contracts, unit tests) describe the real models, not the stand-ins
-    for yml in folder.glob("_int_attribution__*.yml"):
-        if yml.name != "_int_attribution__data_driven.yml":
-            yml.unlink()
+    # part 1's properties (tests, unit tests) describe the real models, not the stand-ins
+    (folder / "_int_attribution__unit_tests.yml").unlink()
+    properties = folder / "_int_attribution__models.yml"
+    doc = yaml.safe_load(properties.read_text())
+    doc["models"] = [m for m in doc["models"] if m["name"] not in STAND_INS]
+    properties.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
     data = work / "stand_in"
     data.mkdir()
     pq.write_table(pa.Table.from_pylist(path_rows(), schema=pa.schema(PATH_FIELDS)), data / "paths.parquet")
     pq.write_table(pa.Table.from_pylist(rule_based_rows(), schema=pa.schema(CREDIT_FIELDS)), data / "credits.parquet")
-    for name, file in (("int_attribution__paths_built", "paths"), ("int_attribution__credits_rule_based", "credits")):
+    for name, file in STAND_INS.items():
         (folder / f"{name}.sql").write_text(
-            "{{ config(enabled=adwh_source_enabled('ga4'), materialized='table') }}\n"
+            "{{ config(enabled=var('ga4_enabled', true), materialized='table') }}\n"
             f"select * from read_parquet('{data / (file + '.parquet')}')\n")
     return project
 
@@ -178,10 +186,11 @@ def run_dbt(work: Path, project: Path, lake: Path, warehouse: Path, args: list[s
     env = dict(os.environ)
     env.update({
         "ADWH_LAKE_DIR": str(lake), "ADWH_WAREHOUSE": str(warehouse), "ADWH_REPORTING_CURRENCY": "USD",
-        "ADWH_SOURCES": "google_ads,ga4", "DBT_LOG_PATH": str(work / "logs"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_LOG_PATH": str(work / "logs"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     })
-    cmd = [DBT, *args, "--profiles-dir", str(REPO), "--project-dir", str(project), "--target", "duckdb",
-           "--target-path", str(work / "target")]
+    # Google Ads (spend) and GA4 switched on, through --vars as the orchestration layer passes it
+    cmd = [DBT, *with_source_vars(args, ["google_ads", "ga4"]), "--profiles-dir", str(REPO), "--project-dir",
+           str(project), "--target", "duckdb", "--target-path", str(work / "target")]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
 
 
@@ -256,13 +265,14 @@ def test_sql_aggregates_equal_python_helpers(built):
     window = (D2 + timedelta(days=1) - timedelta(days=90), D2 + timedelta(days=1))
     paths = journeys_in_window(*window)
     transitions = sorted(query(wh, "select from_state, to_state, transitions "
-                                   "from intermediate.int_attribution__markov_transitions"))
+                                   "from intermediate.int_attribution__markov_transitions_counted"))
     assert transitions == transitions_from_paths(paths)
     sets = {frozenset(s.split("|")): (c, p) for s, c, p in query(
-        wh, "select channel_set, conversions, paths from intermediate.int_attribution__shapley_channel_sets")}
+        wh, "select channel_set, conversions, paths "
+            "from intermediate.int_attribution__shapley_channel_sets_counted")}
     assert {k: c for k, (c, _) in sets.items()} == channel_sets_from_paths(paths)
     assert sum(p for _, p in sets.values()) == len(paths)
-    (canonical,) = query(wh, "select channel_set from intermediate.int_attribution__shapley_channel_sets "
+    (canonical,) = query(wh, "select channel_set from intermediate.int_attribution__shapley_channel_sets_counted "
                              "where channel_set like '%Email%' and channel_set like '%Organic%'")[0:1]
     assert canonical[0] == "Email|Organic Search"  # sorted, '|'-joined
 
@@ -329,7 +339,8 @@ def test_run_window_from_max_date(built, tmp_path):
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(built["warehouse"], warehouse)
     result = run_dbt(tmp_path, built["project"], built["lake"], warehouse, [
-        "build", "--select", "int_attribution__markov_transitions+", "int_attribution__shapley_channel_sets+",
+        "build", "--select", "int_attribution__markov_transitions_counted+",
+        "int_attribution__shapley_channel_sets_counted+",
         "--indirect-selection", "cautious",
         "--vars", json.dumps({"min_date": "2024-03-01", "max_date": "2024-03-02"}),
     ])
@@ -353,7 +364,7 @@ def test_shapley_more_than_15_channels_fails_build(built, tmp_path):
     pq.write_table(pa.Table.from_pylist(rows, schema=pa.schema(PATH_FIELDS)), work / "stand_in" / "paths.parquet")
     warehouse = work / "warehouse.duckdb"
     result = run_dbt(work, project, built["lake"], warehouse, [
-        "run", "--select", "+int_attribution__data_driven_weights", "--exclude", "resource_type:seed"])
+        "run", "--select", "+int_attribution__channel_weights_solved", "--exclude", "resource_type:seed"])
     assert result.returncode != 0
     assert "limited to 15 channels" in result.stdout + result.stderr
 
@@ -365,4 +376,4 @@ def test_data_tests_ran(built):
     assert status["assert_attribution_conversions_add_up"] == "pass"
     assert status["assert_attribution_shares_sum_to_one"] == "pass"
     assert status["mart_attribution"] == status["mart_attribution_channel_weights"] == "success"
-    assert status["int_attribution__data_driven_weights"] == "success"
+    assert status["int_attribution__channel_weights_solved"] == "success"

@@ -3,9 +3,9 @@
 Builds GA4 journeys (plus minimal Google Ads / Meta / Mailchimp / Klaviyo tables) as the
 ingest assets write them — the pyarrow schemas come from the parsers' ``SCHEMAS`` — runs
 ``dbt build`` once, and checks the warehouse against a SECOND METHOD: a small plain-Python
-re-implementation of DESIGN §5a (session channels from the channel_mapping seed, paths,
-the six rule-based models), exact to 1e-9. The platform-claims marts are checked against
-numbers written by hand below.
+re-implementation of the attribution definitions of docs/architecture.md (session channels
+from the channel_mapping seed, paths, the six rule-based models), exact to 1e-9. The
+platform-claims marts are checked against numbers written by hand below.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from orchestration.ingestion.parsers import ga4, google_ads, klaviyo, mailchimp, meta_ads
+from tests.dbt.helpers import with_source_vars
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT_DIR = REPO / "dbt_project"
@@ -317,12 +318,12 @@ def run_dbt(workdir: Path, lake: Path, warehouse: Path, args: list[str]):
         "ADWH_LAKE_DIR": str(lake),
         "ADWH_WAREHOUSE": str(warehouse),
         "ADWH_REPORTING_CURRENCY": "USD",
-        "ADWH_SOURCES": "google_ads,meta_ads,mailchimp,klaviyo,ga4",
         "DBT_LOG_PATH": str(workdir / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     })
-    cmd = [DBT, *args, "--profiles-dir", str(REPO), "--project-dir", str(PROJECT_DIR), "--target", "duckdb",
-           "--target-path", str(workdir / "target")]
+    # every source switched on, through --vars as the orchestration layer passes it
+    cmd = [DBT, *with_source_vars(args), "--profiles-dir", str(REPO), "--project-dir", str(PROJECT_DIR),
+           "--target", "duckdb", "--target-path", str(workdir / "target")]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
 
 

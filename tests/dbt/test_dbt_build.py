@@ -4,7 +4,7 @@ Builds `lake/raw/<source>/report_date=YYYY-MM-DD/<table>.parquet` with pyarrow e
 docs/raw_layer.md specifies, runs `dbt build` (seeds, models, data tests, unit tests) into
 a DuckDB file in tmp, and checks mart values against numbers computed by hand below.
 Also: a restatement of one day through the --vars window replaces that day only, a
-missing FX rate fails the build, and ADWH_SOURCES subsets build.
+missing FX rate fails the build, and subsets of the sources (vars <source>_enabled) build.
 
 dbt is slow to start: one session-scoped build is shared by the value tests; the other
 scenarios copy the lake + warehouse and run one more dbt command each.
@@ -25,6 +25,9 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+
+from orchestration.registry import ALL_SOURCES
+from tests.dbt.helpers import with_source_vars
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT_DIR = REPO / "dbt_project"
@@ -238,6 +241,9 @@ def build_lake(lake: Path) -> None:
 
 # --------------------------------------------------------------------------- running dbt
 def run_dbt(workdir: Path, lake: Path, warehouse: Path, args: list[str], sources: str | None = None):
+    """dbt ``args``; ``sources`` (comma-separated, default all) become the vars
+    ``<source>_enabled``, merged with the window ``--vars`` of ``args``, as the orchestration
+    layer passes them."""
     env = dict(os.environ)
     env.update({
         "ADWH_LAKE_DIR": str(lake),
@@ -246,11 +252,9 @@ def run_dbt(workdir: Path, lake: Path, warehouse: Path, args: list[str], sources
         "DBT_LOG_PATH": str(workdir / "logs"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     })
-    env.pop("ADWH_SOURCES", None)
-    if sources is not None:
-        env["ADWH_SOURCES"] = sources
-    cmd = [DBT, *args, "--profiles-dir", str(REPO), "--project-dir", str(PROJECT_DIR), "--target", "duckdb",
-           "--target-path", str(workdir / "target")]
+    enabled = sources.split(",") if sources is not None else ALL_SOURCES
+    cmd = [DBT, *with_source_vars(args, enabled), "--profiles-dir", str(REPO), "--project-dir", str(PROJECT_DIR),
+           "--target", "duckdb", "--target-path", str(workdir / "target")]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
 
 

@@ -1,4 +1,13 @@
-{{ adwh_report_date_incremental_config() }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=adwh_incremental_strategy(),
+        partition_by=(['report_date'] if target.type == 'spark' else none),
+        file_format=('parquet' if target.type == 'spark' else none),
+        on_schema_change='fail',
+        pre_hook="{{ adwh_delete_window() }}"
+    )
+}}
 
 {#-
     Grain: report_date × platform × account × campaign × ad group × ad (email: campaign,
@@ -21,7 +30,7 @@ with
 
 performance as (
 
-    select * from {{ ref('int_ad_performance_unioned') }}
+    select * from {{ ref('int_ad_performance__platforms_unioned') }}
     {% if is_incremental() -%}
     where {{ adwh_window_predicate('report_date') }}
     {%- endif %}

@@ -1,9 +1,18 @@
-{{ adwh_report_date_incremental_config() }}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy=adwh_incremental_strategy(),
+        partition_by=(['report_date'] if target.type == 'spark' else none),
+        file_format=('parquet' if target.type == 'spark' else none),
+        on_schema_change='fail',
+        pre_hook="{{ adwh_delete_window() }}"
+    )
+}}
 
 {#-
     Grain: report_date × platform × account_id × campaign_id × touch_type ×
     attribution_window — the conversions each platform claims, as the platform counts
-    them (DESIGN §4–§5). Incremental by report_date like the fact.
+    them (docs/architecture.md). Incremental by report_date like the fact.
 
       google_ads  click_through / 'click' = metrics.conversions (+ conversions_value);
                   view_through / 'view'   = metrics.view_through_conversions (no value).
@@ -11,7 +20,7 @@
                   the report: the labels say only "Google's click / view window".
       meta_ads    one row per window in the export: click_through 1d_click, 7d_click,
                   28d_click; view_through 1d_view (purchase types counted once, see
-                  int_meta_ads__conversions_by_window). Meta rows exist only where Meta
+                  int_meta_ads__conversions_aggregated_by_window). Meta rows exist only where Meta
                   reported a configured action.
       klaviyo     unsplit / 'klaviyo_attribution_window' = Klaviyo's conversions (its own
                   open-or-click window; daily difference of lifetime totals).
@@ -23,7 +32,7 @@
     account currency (`currency`; NULL for Klaviyo, whose report carries no currency).
 -#}
 
-{%- set enabled = adwh_enabled_sources() -%}
+{%- set meta_ads_enabled = var('meta_ads_enabled', true) -%}
 {%- set click_window = var('meta_click_window') -%}
 {%- set view_window = var('meta_view_window') -%}
 {%- set S = dbt.type_string() -%}
@@ -40,10 +49,10 @@ performance as (
 
 ),
 
-{% if 'meta_ads' in enabled -%}
+{% if meta_ads_enabled -%}
 meta_windows as (
 
-    select * from {{ ref('int_meta_ads__conversions_by_window') }}
+    select * from {{ ref('int_meta_ads__conversions_aggregated_by_window') }}
     {% if is_incremental() -%}
     where {{ adwh_window_predicate('report_date') }}
     {%- endif %}
@@ -136,7 +145,7 @@ unioned as (
 
     union all
 
-    {% if 'meta_ads' in enabled -%}
+    {% if meta_ads_enabled -%}
     select
         meta_windows.report_date,
         'meta_ads' as platform,

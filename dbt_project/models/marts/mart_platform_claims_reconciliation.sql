@@ -1,6 +1,6 @@
 {{
     config(
-        enabled=(adwh_source_enabled('ga4') and adwh_any_source_enabled(adwh_ad_platforms())),
+        enabled=var('ga4_enabled', true),
         materialized='table'
     )
 }}

@@ -3,7 +3,13 @@
     = the day's de-duplicated conversions (distinct conversion_id of the converting paths),
     within 1e-6. Lists the (model, day) pairs that differ; any row fails.
 -#}
-{{ config(enabled=adwh_source_enabled('ga4')) }}
+{#- several parents: dagster-dbt attaches the check to the model in meta.dagster.ref -#}
+{{
+    config(
+        enabled=var('ga4_enabled', true),
+        meta={'dagster': {'ref': {'name': 'mart_attribution'}}}
+    )
+}}
 
 with
 

@@ -2,7 +2,7 @@
     The shares of each data-driven attribution model sum to 1 (within 1e-9); a model
     without any row (no paths in the window) is not checked. Lists the models that differ.
 -#}
-{{ config(enabled=adwh_source_enabled('ga4')) }}
+{{ config(enabled=var('ga4_enabled', true)) }}
 
 select
     model,

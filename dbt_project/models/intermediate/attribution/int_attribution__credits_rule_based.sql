@@ -1,7 +1,7 @@
-{{ config(enabled=adwh_source_enabled('ga4'), materialized='table') }}
+{{ config(enabled=var('ga4_enabled', true), materialized='table') }}
 
 {#-
-    DESIGN §5a rule-based models over the converting paths: one row per
+    The rule-based models (docs/architecture.md) over the converting paths: one row per
     (model, conversion_id, touch_index) — every touch of every converting path appears
     once per model, zero-credit touches included — with credit (a fraction; each
     conversion's credits sum to 1 per model) and attributed_revenue = credit × revenue.

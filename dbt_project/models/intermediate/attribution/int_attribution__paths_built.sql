@@ -1,7 +1,7 @@
-{{ config(enabled=adwh_source_enabled('ga4'), materialized='table') }}
+{{ config(enabled=var('ga4_enabled', true), materialized='table') }}
 
 {#-
-    DESIGN §5a paths: one row per touch of a path.
+    Attribution paths (docs/architecture.md): one row per touch of a path.
 
     Converting path (path_id = conversion_id): the user's sessions that started
       * after the previous conversion of the same user (strictly later than its

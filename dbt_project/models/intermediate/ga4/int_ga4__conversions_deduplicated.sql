@@ -1,7 +1,7 @@
-{{ config(enabled=adwh_source_enabled('ga4')) }}
+{{ config(enabled=var('ga4_enabled', true)) }}
 
 {#-
-    DESIGN §5a conversion: one row per GA4 purchase transaction_id. GA4 may send a
+    Attribution conversions (docs/architecture.md): one row per GA4 purchase transaction_id. GA4 may send a
     purchase more than once (page reload): the earliest event of a transaction_id is kept
     (ties: report date, file, line). Revenue = ecommerce.purchase_revenue, assumed to be in
     the reporting currency (the property's currency; no FX is applied — GA4 exports report

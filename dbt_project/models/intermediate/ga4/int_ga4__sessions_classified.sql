@@ -1,7 +1,7 @@
-{{ config(enabled=adwh_source_enabled('ga4')) }}
+{{ config(enabled=var('ga4_enabled', true)) }}
 
 {#-
-    One row per GA4 session (DESIGN §5a touchpoint): the session_start event of
+    One row per GA4 session (docs/architecture.md touchpoint): the session_start event of
     user_pseudo_id + ga_session_id (session_key = user_pseudo_id || '-' || ga_session_id).
     If GA4 sent session_start twice for one session, the earliest is kept; a
     session_start without ga_session_id cannot be keyed and is dropped.
@@ -27,7 +27,7 @@
     klaviyo; anything else NULL.
 -#}
 
-{%- set google_enabled = adwh_source_enabled('google_ads') -%}
+{%- set google_enabled = var('google_ads_enabled', true) -%}
 {%- if google_enabled -%}
     {%- set google_channel = 'coalesce(google_campaign_channels.channel, session_channels.channel)' -%}
 {%- else -%}

@@ -1,8 +1,8 @@
-{{ config(enabled=adwh_source_enabled('ga4')) }}
+{{ config(enabled=var('ga4_enabled', true)) }}
 
 {#-
-    The published per-channel weights of the data-driven attribution models (DESIGN §5a):
-    the exact solve's output (int_attribution__data_driven_weights), typed for the
+    The published per-channel weights of the data-driven attribution models (docs/architecture.md):
+    the exact solve's output (int_attribution__channel_weights_solved), typed for the
     contract. Grain: model × channel.
 -#}
 
@@ -10,7 +10,7 @@ with
 
 weights as (
 
-    select * from {{ ref('int_attribution__data_driven_weights') }}
+    select * from {{ ref('int_attribution__channel_weights_solved') }}
 
 ),
 

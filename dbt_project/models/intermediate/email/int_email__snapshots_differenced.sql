@@ -1,4 +1,6 @@
-{{ config(enabled=adwh_any_source_enabled(['mailchimp', 'klaviyo'])) }}
+{%- set mailchimp_enabled = var('mailchimp_enabled', true) -%}
+{%- set klaviyo_enabled = var('klaviyo_enabled', true) -%}
+{{ config(enabled=(mailchimp_enabled or klaviyo_enabled)) }}
 
 {#-
     Mailchimp and Klaviyo report LIFETIME totals per campaign as of each export. Daily
@@ -14,14 +16,13 @@
 -#}
 
 {%- set metrics = ['impressions', 'clicks', 'all_clicks', 'deliveries', 'conversions_unsplit', 'conversion_value_unsplit'] -%}
-{%- set enabled = adwh_enabled_sources() -%}
 {%- set parts = [] -%}
-{%- if 'mailchimp' in enabled -%}{%- do parts.append('mailchimp_lifetime') -%}{%- endif -%}
-{%- if 'klaviyo' in enabled -%}{%- do parts.append('klaviyo_lifetime') -%}{%- endif -%}
+{%- if mailchimp_enabled -%}{%- do parts.append('mailchimp_lifetime') -%}{%- endif -%}
+{%- if klaviyo_enabled -%}{%- do parts.append('klaviyo_lifetime') -%}{%- endif -%}
 
 with
 
-{% if 'mailchimp' in enabled -%}
+{% if mailchimp_enabled -%}
 mailchimp_snapshots as (
 
     select * from {{ ref('stg_mailchimp__campaign_snapshots') }}
@@ -49,7 +50,7 @@ mailchimp_lifetime as (
 ),
 
 {% endif -%}
-{% if 'klaviyo' in enabled -%}
+{% if klaviyo_enabled -%}
 klaviyo_snapshots as (
 
     select * from {{ ref('stg_klaviyo__campaign_snapshots') }}

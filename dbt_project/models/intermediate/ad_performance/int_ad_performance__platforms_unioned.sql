@@ -1,17 +1,22 @@
-{{ config(enabled=adwh_any_source_enabled(adwh_ad_platforms())) }}
-
 {#-
     One row per platform row with the unified columns of fct_ad_performance_daily, mapped
-    per DESIGN §4 (the same mapping is the seed metric_definitions). Metrics a platform
-    lacks are NULL, never 0. Money stays in the account currency here; channel and FX are
-    applied in the fact. Only the platforms switched on by ADWH_SOURCES are unioned.
+    per docs/architecture.md (the same mapping is the seed metric_definitions). Metrics a
+    platform lacks are NULL, never 0. Money stays in the account currency here; channel and
+    FX are applied in the fact.
+
+    This model is the one place that names the platforms of the fact: it unions the
+    platforms whose var `<source>_enabled` is true (default true). It is always enabled —
+    with no ad or e-mail platform switched on it is an empty relation with the unified
+    columns — so the fact and the marts downstream need no "is any platform on" switch.
 -#}
 
-{%- set enabled = adwh_enabled_sources() -%}
-{%- set email_enabled = 'mailchimp' in enabled or 'klaviyo' in enabled -%}
+{%- set google_ads_enabled = var('google_ads_enabled', true) -%}
+{%- set meta_ads_enabled = var('meta_ads_enabled', true) -%}
+{#- int_email__snapshots_differenced is enabled with either e-mail platform -#}
+{%- set email_enabled = var('mailchimp_enabled', true) or var('klaviyo_enabled', true) -%}
 {%- set parts = [] -%}
-{%- if 'google_ads' in enabled -%}{%- do parts.append('google_ads') -%}{%- endif -%}
-{%- if 'meta_ads' in enabled -%}{%- do parts.append('meta_ads') -%}{%- endif -%}
+{%- if google_ads_enabled -%}{%- do parts.append('google_ads') -%}{%- endif -%}
+{%- if meta_ads_enabled -%}{%- do parts.append('meta_ads') -%}{%- endif -%}
 {%- if email_enabled -%}{%- do parts.append('email') -%}{%- endif -%}
 {%- set S = dbt.type_string() -%}
 {%- set B = dbt.type_bigint() -%}
@@ -19,7 +24,7 @@
 
 with
 
-{% if 'google_ads' in enabled -%}
+{% if google_ads_enabled -%}
 google_ads_stats as (
 
     select * from {{ ref('stg_google_ads__ad_stats') }}
@@ -58,7 +63,7 @@ google_ads as (
 ),
 
 {% endif -%}
-{% if 'meta_ads' in enabled -%}
+{% if meta_ads_enabled -%}
 meta_ads_insights as (
 
     select * from {{ ref('stg_meta_ads__ad_insights') }}
@@ -111,7 +116,7 @@ meta_ads as (
 {% if email_enabled -%}
 email_daily as (
 
-    select * from {{ ref('int_email_snapshots_differenced') }}
+    select * from {{ ref('int_email__snapshots_differenced') }}
 
 ),
 
@@ -152,6 +157,33 @@ unioned as (
     {% for part in parts -%}
     select * from {{ part }}
     {% if not loop.last %}union all{% endif %}
+    {% else -%}
+    {#- no ad or e-mail platform switched on: no rows (the final CTE types the columns) -#}
+    select
+        cast(null as date) as report_date,
+        null as platform,
+        null as account_id,
+        null as account_name,
+        null as account_timezone,
+        null as campaign_id,
+        null as campaign_name,
+        null as campaign_type,
+        null as ad_group_id,
+        null as ad_group_name,
+        null as ad_id,
+        null as currency,
+        null as spend,
+        null as impressions,
+        null as clicks,
+        null as all_clicks,
+        null as deliveries,
+        null as conversions_click_through,
+        null as conversions_view_through,
+        null as conversion_value_click_through,
+        null as conversion_value_view_through,
+        null as conversions_unsplit,
+        null as conversion_value_unsplit
+    where 1 = 0
     {% endfor %}
 
 ),

@@ -1,4 +1,4 @@
-{{ config(enabled=adwh_source_enabled('meta_ads')) }}
+{{ config(enabled=var('meta_ads_enabled', true)) }}
 
 {#-
     Meta conversions per ad and day, from the long actions table and the
@@ -17,7 +17,19 @@
 
 with
 
-{{ adwh_meta_chosen_actions_ctes() }},
+actions as (
+
+    select * from {{ ref('stg_meta_ads__ad_actions') }}
+
+),
+
+action_types as (
+
+    select * from {{ ref('meta_conversion_action_types') }}
+
+),
+
+{{ adwh_meta_chosen_actions_ctes('actions', 'action_types') }},
 
 pivoted as (
 

@@ -1,18 +1,18 @@
 {{
     config(
-        enabled=adwh_source_enabled('ga4'),
+        enabled=var('ga4_enabled', true),
         materialized='table'
     )
 }}
 
 {#-
-    First-order Markov transition counts over the paths of the model window (DESIGN §5a).
+    First-order Markov transition counts over the paths of the model window (docs/architecture.md).
     Grain: from_state × to_state. Per path (touches in time order), consecutive repeats of
     one channel collapse into one state; then start -> first channel, channel -> next
     channel, last channel -> 'conversion' (converting path) or 'null' (non-converting).
     The model window: path_end_date >= window_start and < window_end (macro
     adwh_attribution_window_bounds). Tiny (<= (channels + 1) × (channels + 2) rows): the
-    exact solve reads it in int_attribution__data_driven_weights.
+    exact solve reads it in int_attribution__channel_weights_solved.
 -#}
 
 with

@@ -1,19 +1,32 @@
-{{ config(enabled=adwh_source_enabled('meta_ads')) }}
+{{ config(enabled=var('meta_ads_enabled', true)) }}
 
 {#-
     Meta conversions per campaign, day and attribution window — every window the export
     carries (1d_click, 7d_click, 28d_click, 1d_view), not only the two the fact uses.
-    Sibling of int_meta_ads__conversions_pivoted with the SAME de-duplication: per
-    ad/day, kind (count or value) and conversion_group only the present action type with
-    the best (lowest) priority of the meta_conversion_action_types seed is counted (so
-    purchase / omni_purchase / fb_pixel_purchase count once), then groups are added up.
+    Sibling of int_meta_ads__conversions_pivoted with the SAME de-duplication (macro
+    adwh_meta_chosen_actions_ctes): per ad/day, kind (count or value) and conversion_group
+    only the present action type with the best (lowest) priority of the
+    meta_conversion_action_types seed is counted (so purchase / omni_purchase /
+    fb_pixel_purchase count once), then groups are added up.
     The `default` pseudo-window (the account's attribution_setting, a combination of the
     others) is left out: it would double count.
 -#}
 
 with
 
-{{ adwh_meta_chosen_actions_ctes() }},
+actions as (
+
+    select * from {{ ref('stg_meta_ads__ad_actions') }}
+
+),
+
+action_types as (
+
+    select * from {{ ref('meta_conversion_action_types') }}
+
+),
+
+{{ adwh_meta_chosen_actions_ctes('actions', 'action_types') }},
 
 aggregated as (
 

@@ -1,4 +1,4 @@
-"""Per-channel weights of the data-driven attribution models (DESIGN §5a, §7).
+"""Per-channel weights of the data-driven attribution models (docs/architecture.md).
 
 A dbt Python model: it reads the two SQL aggregates of the model window (transition
 counts: at most (channels + 1) × (channels + 2) rows; channel-set conversions: at most
@@ -6,9 +6,10 @@ counts: at most (channels + 1) × (channels + 2) rows; channel-set conversions: 
 orchestration.warehouse.attribution (numpy): Markov removal effects (absorbing chain, linear solve)
 and Shapley values over all channel subsets. One row per model × channel.
 
-Enabled with GA4 (see _int_attribution__data_driven.yml). Runs in the dbt process, so the
-`adwh` package (installed in the same virtual environment) is importable. On Spark a
-Python model needs a cluster submission method; the solve is the same.
+Enabled with GA4: var ga4_enabled, set in _int_attribution__models.yml (a Python model
+cannot read vars in its own code). Runs in the dbt process, so the `adwh` package
+(installed in the same virtual environment) is importable. On Spark a Python model needs a
+cluster submission method; the solve is the same.
 """
 
 import pyarrow as pa
@@ -37,8 +38,8 @@ def _rows(relation) -> list[dict]:
 def model(dbt, session):
     dbt.config(materialized="table")
 
-    transitions = _rows(dbt.ref("int_attribution__markov_transitions"))
-    channel_sets = _rows(dbt.ref("int_attribution__shapley_channel_sets"))
+    transitions = _rows(dbt.ref("int_attribution__markov_transitions_counted"))
+    channel_sets = _rows(dbt.ref("int_attribution__shapley_channel_sets_counted"))
 
     window = None
     for row in transitions + channel_sets:

@@ -1,12 +1,12 @@
 {{
     config(
-        enabled=adwh_source_enabled('ga4'),
+        enabled=var('ga4_enabled', true),
         materialized='table'
     )
 }}
 
 {#-
-    Conversions per channel set over the paths of the model window (DESIGN §5a): the
+    Conversions per channel set over the paths of the model window (docs/architecture.md): the
     input of the exact Shapley solve. Grain: channel_set, the sorted distinct channels of
     a path joined with '|' (e.g. 'Direct|Email|Paid Search'; sorted aggregation is
     dispatched: macro adwh_sorted_string_agg). At most 2^channels rows.
