@@ -1,27 +1,28 @@
 """The ``adwh`` command line (every sub-command; docs: README.md "The command line").
 
-    adwh demo [--days N] [--scale N]            sample exports -> full pipeline -> headline marts
-    adwh generate --out DIR --start D --end D [--scale N] [--seed S] [--sources a,b]
-    adwh run --start D --end D                  materialise every asset for those report dates
-    adwh pull [--source S] --start D --end D    pull the platforms' exports into landing/, no ingest
-    adwh query "SQL" [--format table|csv]       read-only SQL on the analyst snapshot
-    adwh benchmark [--journeys N] [--channels N] [--seed S] [--out PATH]
-                                                data-driven attribution speed and memory -> a report
+adwh demo [--days N] [--scale N]            sample exports -> full pipeline -> headline marts
+adwh generate --out DIR --start D --end D [--scale N] [--seed S] [--sources a,b]
+adwh run --start D --end D                  materialise every asset for those report dates
+adwh pull [--source S] --start D --end D    pull the platforms' exports into landing/, no ingest
+adwh query "SQL" [--format table|csv]       read-only SQL on the analyst snapshot
+adwh report [--out PATH]                    the offline HTML report from the analyst snapshot
+adwh benchmark [--journeys N] [--channels N] [--seed S] [--out PATH]
+                                            data-driven attribution speed and memory -> a report
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import fcntl
 import os
 import shutil
 import socket
 import sys
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Iterator, Sequence, TextIO
+from typing import TextIO
 
 from orchestration import run_events
 from orchestration.settings import REPO_ROOT, Settings, SettingsError
@@ -54,7 +55,7 @@ def _sources(text: str) -> tuple[str, ...]:
 
 # ----------------------------------------------------------------------------- dagster
 @contextmanager
-def dagster_instance(settings: Settings) -> Iterator["object"]:
+def dagster_instance(settings: Settings) -> Iterator[object]:
     """The persistent Dagster instance runs are recorded in (and whose pools serialise
     warehouse writers across processes): $DAGSTER_HOME, by default ``<data>/dagster_home``
     seeded with the repo's dagster.yaml."""
@@ -93,9 +94,7 @@ def run_pipeline(
     if end < start:
         raise CliError(f"--end {end} is before --start {start}")
     if start < settings.start_date:
-        raise CliError(
-            f"--start {start} is before the first partition {settings.start_date} (set ADWH_START_DATE)"
-        )
+        raise CliError(f"--start {start} is before the first partition {settings.start_date} (set ADWH_START_DATE)")
     with warehouse_run_lock(settings):
         run_events.reached("run-locked")
         return _run_pipeline_locked(
@@ -116,7 +115,7 @@ def _run_pipeline_locked(
     days = (end - start).days + 1
     dbt_assets = dbt_assets_for(settings)  # built (and cached) by build_definitions above
     progress = RunProgress(
-        {source: days for source in settings.sources},
+        dict.fromkeys(settings.sources, days),
         total_dbt_nodes=len(dbt_assets.keys) + len(dbt_assets.check_keys),
     )
     if log_level is None:
@@ -266,7 +265,9 @@ def demo(settings: Settings, *, days: int = DEMO_DAYS, scale: int = 1) -> int:
         print(f"== {title}")
         print(query(settings, sql))
         print()
-    print('query the marts yourself: .venv/bin/adwh query "select * from marts.mart_campaign_performance_daily limit 5"')
+    print(
+        'query the marts yourself: .venv/bin/adwh query "select * from marts.mart_campaign_performance_daily limit 5"'
+    )
     return 0
 
 
@@ -285,20 +286,27 @@ def build_parser() -> argparse.ArgumentParser:
     p_gen.add_argument("--end", type=_date, required=True)
     p_gen.add_argument("--scale", type=int, default=1)
     p_gen.add_argument("--seed", type=int, default=7)
-    p_gen.add_argument("--sources", type=_sources, default=_sources(""),
-                       help="comma-separated sources to write (default: every source of the registry)")
+    p_gen.add_argument(
+        "--sources",
+        type=_sources,
+        default=_sources(""),
+        help="comma-separated sources to write (default: every source of the registry)",
+    )
 
     p_run = sub.add_parser("run", help="materialise every asset for report dates START..END (inclusive)")
     p_run.add_argument("--start", type=_date, required=True)
     p_run.add_argument("--end", type=_date, required=True)
 
     p_bench = sub.add_parser(
-        "benchmark", help="measure the data-driven attribution (SQL aggregation + exact Markov/Shapley) and write a report"
+        "benchmark",
+        help="measure the data-driven attribution (SQL aggregation + exact Markov/Shapley) and write a report",
     )
     p_bench.add_argument("--journeys", type=int, default=1_000_000)
     p_bench.add_argument("--channels", type=int, default=9)
     p_bench.add_argument("--seed", type=int, default=1)
-    p_bench.add_argument("--out", type=Path, default=None, help="report path (.md or .json); default data/benchmark/attribution.md")
+    p_bench.add_argument(
+        "--out", type=Path, default=None, help="report path (.md or .json); default data/benchmark/attribution.md"
+    )
 
     p_query = sub.add_parser("query", help="read-only SQL on the analyst snapshot")
     p_query.add_argument("sql")
@@ -331,7 +339,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 raise CliError(f"--end {args.end} is before --start {args.start}")
             summary = generate(args.out, args.start, args.end, scale=args.scale, seed=args.seed, sources=args.sources)
             per_source = ", ".join(f"{source} {count}" for source, count in summary.records.items())
-            print(f"wrote {len(summary.files)} files for {summary.days} days to {summary.out_dir} (records: {per_source})")
+            print(
+                f"wrote {len(summary.files)} files for {summary.days} days to {summary.out_dir} (records: {per_source})"
+            )
             return 0
         if args.command == "run":
             return 0 if run_pipeline(settings, args.start, args.end) else 1

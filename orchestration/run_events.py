@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import importlib
 import os
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 Observer = Callable[[str, dict[str, Any]], None]
 OBSERVERS_ENV = "ADWH_OBSERVERS"

@@ -21,11 +21,12 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from orchestration.registry import ALL_SOURCES
 
@@ -54,7 +55,7 @@ class Settings:
     source_restatement_days: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         data_dir = Path(env.get("ADWH_DATA_DIR") or "data").resolve()
 
@@ -96,7 +97,9 @@ class Settings:
         landing_text = env.get("ADWH_LANDING_DIR") or ""
         return cls(
             data_dir=data_dir,
-            landing_dir=url_path(landing_text) if is_url(landing_text) else path("ADWH_LANDING_DIR", data_dir / "landing"),
+            landing_dir=url_path(landing_text)
+            if is_url(landing_text)
+            else path("ADWH_LANDING_DIR", data_dir / "landing"),
             lake_dir=path("ADWH_LAKE_DIR", data_dir / "lake"),
             warehouse=warehouse,
             analyst_db=path("ADWH_ANALYST_DB", default_analyst_db(warehouse)),

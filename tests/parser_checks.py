@@ -30,8 +30,12 @@ def check_parse_result(result: ParseResult, module: ModuleType) -> ParseResult:
             assert {row["record_number"] for row in rows} <= loaded, f"{table} rows of records not loaded"
     pa.Table.from_pylist(
         [
-            {"source_file": result.source_file, "record_number": r.record_number,
-             "reject_reason": r.reason, "raw_record": r.raw_record}
+            {
+                "source_file": result.source_file,
+                "record_number": r.record_number,
+                "reject_reason": r.reason,
+                "raw_record": r.raw_record,
+            }
             for r in result.rejects
         ],
         schema=QUARANTINE_SCHEMA,

@@ -34,8 +34,17 @@ from orchestration.warehouse.attribution import (
     transitions_from_paths,
 )
 
-CHANNEL_NAMES = ["Paid Search", "Display", "Video", "Paid Social", "Email", "Organic Search", "Organic Social",
-                 "Referral", "Direct"]
+CHANNEL_NAMES = [
+    "Paid Search",
+    "Display",
+    "Video",
+    "Paid Social",
+    "Email",
+    "Organic Search",
+    "Organic Social",
+    "Referral",
+    "Direct",
+]
 DAYS = 120  # journeys end over this many days; the model window keeps the trailing WINDOW_DAYS
 WINDOW_DAYS = 90
 END_DATE = "2024-06-30"
@@ -51,7 +60,8 @@ def _generate_sql(journeys: int, channels: list[str], seed: int) -> list[str]:
     per channel; a journey converts with probability 1 - prod(1 - lift(touch))."""
     n = len(channels)
     channel_rows = ", ".join(
-        f"({i}, '{name}', {1.0 / (i + 1):.6f}, {0.02 + 0.1 * ((i * 7) % n) / n:.6f})" for i, name in enumerate(channels))
+        f"({i}, '{name}', {1.0 / (i + 1):.6f}, {0.02 + 0.1 * ((i * 7) % n) / n:.6f})" for i, name in enumerate(channels)
+    )
 
     def u(*parts: str) -> str:  # deterministic uniform [0, 1) from a hash
         return f"((hash({', '.join(parts)}, {seed}) % 1000003) / 1000003.0)"
@@ -163,7 +173,8 @@ def _cross_check(con, transitions, channel_sets) -> str:
         "with w as (select max(path_end_date) + 1 as window_end from paths_built) "
         "select path_id, channel, is_converting from paths_built, w "
         f"where path_end_date >= window_end - {WINDOW_DAYS} and path_end_date < window_end "
-        "order by path_id, touch_index").fetchall()
+        "order by path_id, touch_index"
+    ).fetchall()
     journeys: dict[str, tuple[list[str], bool]] = {}
     for path_id, channel, converting in rows:
         journeys.setdefault(path_id, ([], bool(converting)))[0].append(channel)
@@ -178,8 +189,14 @@ def _cross_check(con, transitions, channel_sets) -> str:
     return "ok"
 
 
-def run_benchmark(journeys: int = 1_000_000, channels: int = 9, seed: int = 1, out: str | Path | None = None,
-                  threads: int = 2, cross_check: bool = False) -> dict:
+def run_benchmark(
+    journeys: int = 1_000_000,
+    channels: int = 9,
+    seed: int = 1,
+    out: str | Path | None = None,
+    threads: int = 2,
+    cross_check: bool = False,
+) -> dict:
     """Generate, aggregate (SQL) and solve (Python) ``journeys`` synthetic journeys; return the report.
 
     ``out``: also write the report there (.md -> Markdown, else JSON). ``threads``: DuckDB threads.
@@ -198,7 +215,8 @@ def run_benchmark(journeys: int = 1_000_000, channels: int = 9, seed: int = 1, o
         phases["generate_journeys_sql"] = time.perf_counter() - started
         touches, paths, converting = con.execute(
             "select count(*), count(distinct path_id), count(distinct case when is_converting then path_id end) "
-            "from paths_built").fetchone()
+            "from paths_built"
+        ).fetchone()
 
         started = time.perf_counter()
         transitions = con.execute(TRANSITIONS_SQL).fetchall()
@@ -228,15 +246,27 @@ def run_benchmark(journeys: int = 1_000_000, channels: int = 9, seed: int = 1, o
 
     window = (str(transitions[0][3]), str(transitions[0][4])) if transitions else (None, None)
     report = {
-        "parameters": {"journeys": journeys, "channels": channels, "seed": seed, "threads": threads,
-                       "window_days": WINDOW_DAYS, "days_generated": DAYS},
-        "environment": {"python": platform.python_version(), "duckdb": duckdb.__version__,
-                        "machine": platform.machine()},
+        "parameters": {
+            "journeys": journeys,
+            "channels": channels,
+            "seed": seed,
+            "threads": threads,
+            "window_days": WINDOW_DAYS,
+            "days_generated": DAYS,
+        },
+        "environment": {
+            "python": platform.python_version(),
+            "duckdb": duckdb.__version__,
+            "machine": platform.machine(),
+        },
         "rows": {
-            "journeys": paths, "touches": touches, "converting_journeys": converting,
+            "journeys": paths,
+            "touches": touches,
+            "converting_journeys": converting,
             "journeys_in_window": sum(int(p) for _, _, p, _, _ in channel_sets),
             "conversions_in_window": sum(int(c) for _, c, _, _, _ in channel_sets),
-            "transition_rows": len(transitions), "channel_set_rows": len(channel_sets),
+            "transition_rows": len(transitions),
+            "channel_set_rows": len(channel_sets),
         },
         "window": {"start": window[0], "end": window[1]},
         "seconds": {**{k: round(v, 4) for k, v in phases.items()}, "total": round(sum(phases.values()), 4)},
@@ -257,14 +287,25 @@ def run_benchmark(journeys: int = 1_000_000, channels: int = 9, seed: int = 1, o
 def to_markdown(report: dict) -> str:
     p, rows, sec = report["parameters"], report["rows"], report["seconds"]
     lines = [
-        "# Data-driven attribution benchmark", "",
+        "# Data-driven attribution benchmark",
+        "",
         f"{p['journeys']:,} journeys, {p['channels']} channels, seed {p['seed']}, DuckDB threads {p['threads']} "
-        f"(DuckDB {report['environment']['duckdb']}, Python {report['environment']['python']}).", "",
-        "| rows | |", "|---|---:|", *[f"| {k} | {v:,} |" for k, v in rows.items()], "",
-        f"Model window: {report['window']['start']} .. {report['window']['end']} (exclusive).", "",
-        "| phase | seconds |", "|---|---:|", *[f"| {k} | {v:.3f} |" for k, v in sec.items()], "",
-        f"Peak RSS: {report['peak_rss_mb']:.1f} MB", "",
-        "| model | channel | value | share |", "|---|---|---:|---:|",
+        f"(DuckDB {report['environment']['duckdb']}, Python {report['environment']['python']}).",
+        "",
+        "| rows | |",
+        "|---|---:|",
+        *[f"| {k} | {v:,} |" for k, v in rows.items()],
+        "",
+        f"Model window: {report['window']['start']} .. {report['window']['end']} (exclusive).",
+        "",
+        "| phase | seconds |",
+        "|---|---:|",
+        *[f"| {k} | {v:.3f} |" for k, v in sec.items()],
+        "",
+        f"Peak RSS: {report['peak_rss_mb']:.1f} MB",
+        "",
+        "| model | channel | value | share |",
+        "|---|---|---:|---:|",
     ]
     for model, weights in report["weights"].items():
         for channel, w in weights.items():

@@ -6,21 +6,21 @@ enabled sources (``ADWH_SOURCES`` -> ``--vars {"<source>_enabled": ...}`` switch
 source's staging folder and its models on and off).
 """
 
-
 import functools
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.warehouse.dbt_args import dbt_build_args, source_vars, vars_arg, window_vars
-from orchestration.warehouse import WAREHOUSE_POOL
 from orchestration import run_events
 from orchestration.defs.partitions import daily_partitions
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings, current_settings
+from orchestration.warehouse import WAREHOUSE_POOL
+from orchestration.warehouse.dbt_args import dbt_build_args, source_vars, vars_arg, window_vars
 
 PREPARED_STAMP = "adwh_prepared.json"
 
@@ -91,7 +91,9 @@ def load_enabled_manifest(path: Path) -> dict[str, Any]:
     for edges in ("child_map", "parent_map"):
         if edges in manifest:
             manifest[edges] = {
-                k: [other for other in v if other not in dropped] for k, v in manifest[edges].items() if k not in dropped
+                k: [other for other in v if other not in dropped]
+                for k, v in manifest[edges].items()
+                if k not in dropped
             }
     return manifest
 
@@ -143,7 +145,9 @@ def _resource_type(event: object) -> str:
 
 
 def dbt_resource(settings: Settings) -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project(settings), profiles_dir=os.fspath(REPO_ROOT), target=settings.dbt_target)
+    return DbtCliResource(
+        project_dir=dbt_project(settings), profiles_dir=os.fspath(REPO_ROOT), target=settings.dbt_target
+    )
 
 
 @functools.lru_cache(maxsize=8)

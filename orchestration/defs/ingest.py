@@ -1,18 +1,23 @@
 """Ingest assets: one multi-asset per source, daily partitioned (thin: logic in orchestration.ingestion.pipeline)."""
 
-
 from datetime import date
 
 import dagster as dg
 
-from orchestration.security import redact
-from orchestration.ingestion.pipeline import LIFETIME_SOURCES, IngestError, PartitionReport, ingest_partition, source_module
-from orchestration.ingestion.lake import REJECTS, Lake
-from orchestration.ingestion import quality
+from orchestration import run_events
 from orchestration.defs.partitions import daily_partitions
 from orchestration.defs.pull import pull_asset_key, pulled_sources
+from orchestration.ingestion import quality
+from orchestration.ingestion.lake import REJECTS, Lake
+from orchestration.ingestion.pipeline import (
+    LIFETIME_SOURCES,
+    IngestError,
+    PartitionReport,
+    ingest_partition,
+    source_module,
+)
+from orchestration.security import redact
 from orchestration.settings import Settings, SettingsError, current_settings
-from orchestration import run_events
 
 ROWS_CHECK = "rows_accounted_for"
 LANDING_CHECK = "landing_export_present"
@@ -183,13 +188,10 @@ def build_ingest_asset(source: str, settings: Settings, partitions_def: dg.Parti
 
 def _results(source, module, lake: Lake, reports: list[PartitionReport]):
     per_date = "\n".join(
-        f"| {r.report_date} | {r.status} | {r.records_read} | {r.rows_loaded} | {r.rows_quarantined} |"
-        for r in reports
+        f"| {r.report_date} | {r.status} | {r.records_read} | {r.rows_loaded} | {r.rows_quarantined} |" for r in reports
     )
     table_md = "| report date | status | read | loaded | quarantined |\n|---|---|---|---|---|\n" + per_date
-    files = {
-        r.report_date: {f.name: {"sha256": f.sha256, "bytes": f.bytes} for f in r.files} for r in reports
-    }
+    files = {r.report_date: {f.name: {"sha256": f.sha256, "bytes": f.bytes} for f in r.files} for r in reports}
     common = {
         "partitions_ingested": sum(r.status == "ingested" for r in reports),
         "partitions_unchanged": sum(r.status == "unchanged" for r in reports),
@@ -217,9 +219,14 @@ def _quarantine_check(
     published before the thresholds were lowered: ingest_partition refuses to write such a partition)."""
     assessments = [
         quality.assess(
-            source=source, report_date=r.report_date, records_read=r.records_read, rows_loaded=r.rows_loaded,
-            rows_quarantined=r.rows_quarantined, cross_file_duplicates=r.cross_file_duplicates,
-            reasons=r.reject_reasons, thresholds=thresholds,
+            source=source,
+            report_date=r.report_date,
+            records_read=r.records_read,
+            rows_loaded=r.rows_loaded,
+            rows_quarantined=r.rows_quarantined,
+            cross_file_duplicates=r.cross_file_duplicates,
+            reasons=r.reject_reasons,
+            thresholds=thresholds,
         )
         for r in reports
     ]
@@ -239,7 +246,10 @@ def _quarantine_check(
             "max_rate": max((a.rate for a in assessments), default=0.0),
             "per_partition": dg.MetadataValue.md("\n".join(lines)),
             "flagged": dg.MetadataValue.json(
-                [{"report_date": a.report_date, "rate": a.rate, "level": a.level, "reasons": a.reasons} for a in flagged]
+                [
+                    {"report_date": a.report_date, "rate": a.rate, "level": a.level, "reasons": a.reasons}
+                    for a in flagged
+                ]
             ),
         },
         description=redact("\n".join(a.message for a in flagged[:20])) if flagged else None,

@@ -1,14 +1,13 @@
 """The analyst snapshot asset: runs after dbt, in the warehouse pool."""
 
-
 import dagster as dg
 
-from orchestration.warehouse import WAREHOUSE_POOL
-from orchestration.warehouse.snapshot import publish_snapshot
+from orchestration import run_events
 from orchestration.defs.dbt import dbt_assets_for
 from orchestration.defs.partitions import daily_partitions
 from orchestration.settings import Settings, current_settings
-from orchestration import run_events
+from orchestration.warehouse import WAREHOUSE_POOL
+from orchestration.warehouse.snapshot import publish_snapshot
 
 
 def build_publish_asset(

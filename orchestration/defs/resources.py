@@ -4,7 +4,6 @@ variable through ``dg.EnvVar`` (Dagster stores and shows the variable's *name*, 
 from __future__ import annotations
 
 import os
-from typing import Optional
 
 import dagster as dg
 
@@ -14,12 +13,12 @@ from orchestration.security import SECRET_ENV_VARS
 class PlatformCredentials(dg.ConfigurableResource):
     """API tokens of the platforms, each optional (a switched-off platform needs none)."""
 
-    google_ads_developer_token: Optional[str] = None
-    google_ads_client_secret: Optional[str] = None
-    google_ads_refresh_token: Optional[str] = None
-    meta_access_token: Optional[str] = None
-    mailchimp_api_key: Optional[str] = None
-    klaviyo_api_key: Optional[str] = None
+    google_ads_developer_token: str | None = None
+    google_ads_client_secret: str | None = None
+    google_ads_refresh_token: str | None = None
+    meta_access_token: str | None = None
+    mailchimp_api_key: str | None = None
+    klaviyo_api_key: str | None = None
 
     def token(self, attribute: str) -> str:
         value = getattr(self, attribute)

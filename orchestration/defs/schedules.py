@@ -12,8 +12,8 @@ from datetime import date, datetime
 
 import dagster as dg
 
-from orchestration.warehouse.dbt_args import restatement_window
 from orchestration.settings import Settings, current_settings
+from orchestration.warehouse.dbt_args import restatement_window
 
 NIGHTLY_CRON = "0 2 * * *"
 ALL_ASSETS_JOB = "adwh_all"

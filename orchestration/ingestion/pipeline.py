@@ -43,11 +43,12 @@ import importlib
 import importlib.util
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 import pyarrow as pa
 
@@ -263,8 +264,11 @@ def rehash_pii_history(*, landing_dir: Path, lake: Lake) -> list[PartitionReport
     """
     digest = pii.salt_digest(pii.pii_salt())
     partitions = [(source, day) for source in salted_sources() for day in _published_days(lake, source)]
-    gone = [f"{source} {day.isoformat()}" for source, day in partitions
-            if not landing_folder(landing_dir, source, day).is_dir()]
+    gone = [
+        f"{source} {day.isoformat()}"
+        for source, day in partitions
+        if not landing_folder(landing_dir, source, day).is_dir()
+    ]
     if gone:
         raise IngestError(
             f"cannot re-hash with the new {pii.PII_SALT_ENV}: {len(gone)} hashed partition(s) have no landing folder "
@@ -301,7 +305,13 @@ def list_landing_files(folder: Path, patterns: tuple[str, ...]) -> tuple[list[Pa
 
 
 def ingest_partition(
-    *, source: str, day: date, landing_dir: Path, lake: Lake, force: bool = False, rehashing_salt: bool = False,
+    *,
+    source: str,
+    day: date,
+    landing_dir: Path,
+    lake: Lake,
+    force: bool = False,
+    rehashing_salt: bool = False,
     thresholds: quality.QuarantineThresholds | None = None,
 ) -> PartitionReport:
     """Ingest one partition (see the module docstring). ``thresholds``: the quarantine-rate
@@ -399,9 +409,13 @@ def ingest_partition(
         (r["reject_reason"], f"{r['source_file']} record {r['record_number']}") for r in rejects
     )
     assessment = quality.assess(
-        source=source, report_date=report.report_date, records_read=report.records_read,
-        rows_loaded=report.rows_loaded, rows_quarantined=report.rows_quarantined,
-        cross_file_duplicates=report.cross_file_duplicates, reasons=report.reject_reasons,
+        source=source,
+        report_date=report.report_date,
+        records_read=report.records_read,
+        rows_loaded=report.rows_loaded,
+        rows_quarantined=report.rows_quarantined,
+        cross_file_duplicates=report.cross_file_duplicates,
+        reasons=report.reject_reasons,
         thresholds=thresholds,
     )
     if assessment.level == "fail":
@@ -422,7 +436,7 @@ def ingest_partition(
         "source": source,
         "report_date": day.isoformat(),
         "fingerprint": fingerprint,
-        "ingested_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "ingested_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "report": asdict(report),
     }
     lake.write_partition(source, day, arrow_tables, reject_table, manifest)
@@ -466,7 +480,8 @@ def lifetime_counter_decreases(
 
     key_columns = list(module.GRAIN)
     counters = [
-        f.name for f in module.SCHEMAS[module.PRIMARY_TABLE]
+        f.name
+        for f in module.SCHEMAS[module.PRIMARY_TABLE]
         if pa.types.is_integer(f.type) and f.name not in ("record_number",)
     ]
     before = {tuple(r[c] for c in key_columns): r for r in pq.read_table(path).to_pylist()}
@@ -520,9 +535,7 @@ def _drop_cross_file_duplicates(
             seen[key] = f"{display} record {row['record_number']}"
     if not dropped:
         return tables, rejects
-    kept = {
-        name: [row for row in rows if row["record_number"] not in dropped] for name, rows in tables.items()
-    }
+    kept = {name: [row for row in rows if row["record_number"] not in dropped] for name, rows in tables.items()}
     return kept, rejects
 
 

@@ -26,8 +26,8 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
 
 from orchestration.settings import SettingsError
 
@@ -145,4 +145,6 @@ def assess(
         level = "fail"
     elif rate > thresholds.warn_rate:
         level = "warn"
-    return QuarantineAssessment(source, report_date, level, rate, counted, records_read, thresholds, list(reasons or []))
+    return QuarantineAssessment(
+        source, report_date, level, rate, counted, records_read, thresholds, list(reasons or [])
+    )

@@ -34,9 +34,10 @@ import os
 import sys
 import uuid
 from collections import Counter
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from orchestration.ingestion.parsers.pii import PII_SALT_ENV
 
@@ -64,7 +65,7 @@ def _record(digest: str, **extra: Any) -> dict[str, Any]:
         "setting": PII_SALT_ENV,
         "digest": digest,
         "note": "a digest of the salt (orchestration.ingestion.parsers.pii.salt_digest), never the salt",
-        "recorded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **extra,
     }
 
@@ -121,8 +122,14 @@ def mismatch_message(lake_root: Path, *, recorded: str, current: str, sources: I
     )
 
 
-def check(lake_root: Path, digest: str, *, sources: tuple[str, ...], manifests: Iterable[dict[str, Any]],
-          rehashing: bool = False) -> list[str]:
+def check(
+    lake_root: Path,
+    digest: str,
+    *,
+    sources: tuple[str, ...],
+    manifests: Iterable[dict[str, Any]],
+    rehashing: bool = False,
+) -> list[str]:
     """Refuse (``PiiSaltError``) unless ``digest`` is the salt of every hashed partition of the lake.
 
     ``manifests``: the manifests of the hashed sources' partitions, read only when there is no
@@ -140,8 +147,13 @@ def check(lake_root: Path, digest: str, *, sources: tuple[str, ...], manifests: 
             )
         if record["digest"] != digest:
             raise PiiSaltError(
-                mismatch_message(lake_root, recorded=record["digest"], current=digest, sources=sources,
-                                 where=f"recorded in {record_path(lake_root)}")
+                mismatch_message(
+                    lake_root,
+                    recorded=record["digest"],
+                    current=digest,
+                    sources=sources,
+                    where=f"recorded in {record_path(lake_root)}",
+                )
             )
         return []
 
@@ -156,9 +168,14 @@ def check(lake_root: Path, digest: str, *, sources: tuple[str, ...], manifests: 
     others = sorted(d for d in found if d != digest)
     if others:
         raise PiiSaltError(
-            mismatch_message(lake_root, recorded=others[0], current=digest, sources=sources,
-                             where=f"in the manifests of {sum(found[d] for d in others)} partition(s); "
-                             f"{record_path(lake_root)} is missing")
+            mismatch_message(
+                lake_root,
+                recorded=others[0],
+                current=digest,
+                sources=sources,
+                where=f"in the manifests of {sum(found[d] for d in others)} partition(s); "
+                f"{record_path(lake_root)} is missing",
+            )
         )
     if not create(lake_root, digest):
         return check(lake_root, digest, sources=sources, manifests=(), rehashing=rehashing)  # another writer was first

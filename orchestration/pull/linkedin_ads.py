@@ -81,8 +81,9 @@ class Config:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Config:
-        values = required(env, ("ADWH_LINKEDIN_ACCESS_TOKEN", "ADWH_LINKEDIN_AD_ACCOUNT_IDS"),
-                          needed_by="the LinkedIn Ads pull")
+        values = required(
+            env, ("ADWH_LINKEDIN_ACCESS_TOKEN", "ADWH_LINKEDIN_AD_ACCOUNT_IDS"), needed_by="the LinkedIn Ads pull"
+        )
         accounts = tuple(dict.fromkeys(account_id(a) for a in id_list(values["ADWH_LINKEDIN_AD_ACCOUNT_IDS"])))
         if not accounts:
             raise PullConfigError("ADWH_LINKEDIN_AD_ACCOUNT_IDS lists no ad account")
@@ -150,8 +151,9 @@ class Client(PlatformClient):
     source = SOURCE
     label = LABEL
 
-    def __init__(self, config: Config, http: Http, *, page_size: int = PAGE_SIZE,
-                 max_query_length: int = MAX_QUERY_LENGTH) -> None:
+    def __init__(
+        self, config: Config, http: Http, *, page_size: int = PAGE_SIZE, max_query_length: int = MAX_QUERY_LENGTH
+    ) -> None:
         super().__init__(config, http)
         self.page_size = page_size
         self.max_query_length = max_query_length
@@ -177,14 +179,17 @@ class Client(PlatformClient):
         query = query_string(params)
         if len(query.encode()) <= self.max_query_length:
             try:
-                response = self.http.request("GET", f"{url}?{query}" if query else url, call, classify=classify,
-                                             headers=self._headers())
+                response = self.http.request(
+                    "GET", f"{url}?{query}" if query else url, call, classify=classify, headers=self._headers()
+                )
                 return self.http.json(response, call, "LinkedIn response")
             except PullError as exc:
                 if exc.status != 414:
                     raise
-        headers = self._headers() | {"X-HTTP-Method-Override": "GET",
-                                     "Content-Type": "application/x-www-form-urlencoded"}
+        headers = self._headers() | {
+            "X-HTTP-Method-Override": "GET",
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
         response = self.http.request("POST", url, call, classify=classify, headers=headers, data=query.encode())
         return self.http.json(response, call, "LinkedIn response")
 
@@ -197,7 +202,7 @@ class Client(PlatformClient):
                 page_params["pageToken"] = quote(token, safe="")
             page = self._get(path, page_params, call)
             if not isinstance(page, dict) or not isinstance(page.get("elements"), list):
-                raise self.http.error(call, 200, f"malformed {path} page: expected {{\"elements\": [...]}}")
+                raise self.http.error(call, 200, f'malformed {path} page: expected {{"elements": [...]}}')
             pages.append({"elements": page["elements"]})
             token = (page.get("metadata") or {}).get("nextPageToken")
             if not token or not page["elements"]:
@@ -209,7 +214,7 @@ class Client(PlatformClient):
         if kind == "ad_analytics":
             document = self._get("adAnalytics", analytics_query(account_id_, day), call)
             if not isinstance(document, dict) or not isinstance(document.get("elements"), list):
-                raise self.http.error(call, 200, "malformed adAnalytics response: expected {\"elements\": [...]}")
+                raise self.http.error(call, 200, 'malformed adAnalytics response: expected {"elements": [...]}')
             return {"elements": document["elements"]}
         if kind == "ad_accounts":
             document = self._get(f"adAccounts/{account_id_}", {}, call)

@@ -19,6 +19,7 @@ from orchestration.sample.common import stream
 EMAIL_LOOKBACK_DAYS = 90
 """The e-mail exports list the campaigns sent in the last 90 days (``since_send_time``)."""
 
+
 @dataclass(frozen=True)
 class EmailCampaign:
     """One sent e-mail campaign with its final lifetime totals."""
@@ -62,17 +63,33 @@ def _settled_share(age: int) -> float:
     return 1.0 if age >= 14 else 1.0 - 0.45 * math.exp(-0.9 * age)
 
 
-SUBJECTS = ("New arrivals are here", "Your weekend running guide", "Last chance: spring sale",
-             "Members get free shipping", "Trail season starts now", "Back in stock: your favourites",
-             "The shoe that runs itself", "5 stretches before your long run")
+SUBJECTS = (
+    "New arrivals are here",
+    "Your weekend running guide",
+    "Last chance: spring sale",
+    "Members get free shipping",
+    "Trail season starts now",
+    "Back in stock: your favourites",
+    "The shoe that runs itself",
+    "5 stretches before your long run",
+)
 
 CampaignFactory = Callable[[int, int, int, date], EmailCampaign]
 """(seed, slot, copy, send day) -> the campaign sent in that slot."""
 
 
 @lru_cache(maxsize=128)
-def sent_campaigns(seed: int, scale: int, platform: str, day: date, *, slot_days: int, offset: int, jitter: int,
-                   factory: CampaignFactory) -> tuple[EmailCampaign, ...]:
+def sent_campaigns(
+    seed: int,
+    scale: int,
+    platform: str,
+    day: date,
+    *,
+    slot_days: int,
+    offset: int,
+    jitter: int,
+    factory: CampaignFactory,
+) -> tuple[EmailCampaign, ...]:
     """Campaigns of ``platform`` sent in the 90 days up to and including ``day``, newest first.
 
     The schedule: one send (x ``scale``) per slot of ``slot_days`` days starting at ordinal

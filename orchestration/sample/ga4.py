@@ -39,6 +39,7 @@ SOURCE = "ga4"
 RESTATES = False
 READS_GENERATED = True  # files() takes ``generated``: LinkedIn sessions exist only beside LinkedIn exports
 
+
 @dataclass(frozen=True)
 class _User:
     pseudo_id: str
@@ -54,11 +55,13 @@ def _users(seed: int, scale: int) -> tuple[_User, ...]:
     for _ in range(4000 * scale):
         first_visit = rng.randint(1_577_836_800, 1_672_531_199)  # first visit during 2020-2022
         logged_in = rng.random() < 0.3
-        users.append(_User(
-            pseudo_id=f"{rng.randint(100_000_000, 2_147_483_647)}.{first_visit}",
-            user_id=f"cust_{token(rng, 12, HEX)}" if logged_in else None,
-            mc_eid=token(rng, 10, HEX),
-        ))
+        users.append(
+            _User(
+                pseudo_id=f"{rng.randint(100_000_000, 2_147_483_647)}.{first_visit}",
+                user_id=f"cust_{token(rng, 12, HEX)}" if logged_in else None,
+                mc_eid=token(rng, 10, HEX),
+            )
+        )
     return tuple(users)
 
 
@@ -74,11 +77,24 @@ class _Touch:
     conversion_rate: float = 0.03
 
 
-_CONVERSION_RATE = {"SEARCH": 0.05, "DISPLAY": 0.015, "VIDEO": 0.01, "meta": 0.03, "mailchimp": 0.045,
-                    "klaviyo": 0.045, "linkedin": 0.02, "organic": 0.035, "referral": 0.025, "direct": 0.055}
+_CONVERSION_RATE = {
+    "SEARCH": 0.05,
+    "DISPLAY": 0.015,
+    "VIDEO": 0.01,
+    "meta": 0.03,
+    "mailchimp": 0.045,
+    "klaviyo": 0.045,
+    "linkedin": 0.02,
+    "organic": 0.035,
+    "referral": 0.025,
+    "direct": 0.055,
+}
 _PRODUCTS = ("aero-runner-2", "trail-blazer-gtx", "cloud-stride", "tempo-racer", "city-walker", "summit-hiker")
-_REFERRERS = ("https://www.runnersworld.example/best-shoes", "https://blog.trailtalk.example/reviews",
-              "https://forum.marathon.example/t/shoes")
+_REFERRERS = (
+    "https://www.runnersworld.example/best-shoes",
+    "https://blog.trailtalk.example/reviews",
+    "https://forum.marathon.example/t/shoes",
+)
 
 
 def _touches(seed: int, scale: int, day: date, rng: random.Random) -> list[_Touch]:
@@ -99,10 +115,14 @@ def _touches(seed: int, scale: int, day: date, rng: random.Random) -> list[_Touc
             touches.extend([touch] * binomial(rng, new_clicks, 0.8))
     demand = day_demand(seed, day)
     for kind, mean in (("organic", 120), ("referral", 30), ("direct", 70)):
-        source, medium = {"organic": ("google", "organic"), "referral": ("referral", "referral"),
-                          "direct": ("(direct)", "(none)")}[kind]
-        touches.extend([_Touch(kind, source, medium, conversion_rate=_CONVERSION_RATE[kind])]
-                       * volume(rng, mean * scale * demand))
+        source, medium = {
+            "organic": ("google", "organic"),
+            "referral": ("referral", "referral"),
+            "direct": ("(direct)", "(none)"),
+        }[kind]
+        touches.extend(
+            [_Touch(kind, source, medium, conversion_rate=_CONVERSION_RATE[kind])] * volume(rng, mean * scale * demand)
+        )
     return touches
 
 
@@ -110,8 +130,9 @@ def _linkedin_touches(seed: int, scale: int, day: date, rng: random.Random) -> l
     """The sessions of LinkedIn landing-page clicks (60 % of them arrive), drawn from ``rng``."""
     touches: list[_Touch] = []
     for row in linkedin_ads.day_rows(seed, scale, day):
-        touch = _Touch("linkedin", "linkedin", "paid_social", row.creative.campaign_id, "/business",
-                       _CONVERSION_RATE["linkedin"])
+        touch = _Touch(
+            "linkedin", "linkedin", "paid_social", row.creative.campaign_id, "/business", _CONVERSION_RATE["linkedin"]
+        )
         touches.extend([touch] * binomial(rng, row.landing_page_clicks, 0.6))
     return touches
 
@@ -134,12 +155,24 @@ def _events(seed: int, scale: int, day: date, with_linkedin: bool) -> list[dict[
     events: list[tuple[int, int, dict[str, Any]]] = []
     transactions = 0
 
-    def emit(name: str, ts_us: int, user: _User, params: list[dict[str, Any]],
-             traffic: dict[str, Any] | None, ecommerce: dict[str, Any] | None = None) -> None:
+    def emit(
+        name: str,
+        ts_us: int,
+        user: _User,
+        params: list[dict[str, Any]],
+        traffic: dict[str, Any] | None,
+        ecommerce: dict[str, Any] | None = None,
+    ) -> None:
         event: dict[str, Any] = {
-            "event_date": event_date, "event_timestamp": str(ts_us), "event_name": name,
-            "event_params": params, "user_pseudo_id": user.pseudo_id, "user_id": user.user_id,
-            "platform": "WEB", "stream_id": "4178092536", "collected_traffic_source": traffic,
+            "event_date": event_date,
+            "event_timestamp": str(ts_us),
+            "event_name": name,
+            "event_params": params,
+            "user_pseudo_id": user.pseudo_id,
+            "user_id": user.user_id,
+            "platform": "WEB",
+            "stream_id": "4178092536",
+            "collected_traffic_source": traffic,
         }
         if ecommerce is not None:
             event["ecommerce"] = ecommerce
@@ -173,10 +206,16 @@ def _events(seed: int, scale: int, day: date, with_linkedin: bool) -> list[dict[
             transactions += 1
             revenue = round(math.exp(rng.gauss(4.2, 0.5)), 2)
             transaction_id = f"T{event_date}-{transactions:05d}"
-            params = [_param("page_location", f"{SITE}/checkout/thank-you")] + base + [
-                _param("currency", "USD"), _param("value", revenue), _param("transaction_id", transaction_id)]
-            ecommerce = {"transaction_id": transaction_id, "purchase_revenue": revenue,
-                         "total_item_quantity": rng.randint(1, 3)}
+            params = (
+                [_param("page_location", f"{SITE}/checkout/thank-you")]
+                + base
+                + [_param("currency", "USD"), _param("value", revenue), _param("transaction_id", transaction_id)]
+            )
+            ecommerce = {
+                "transaction_id": transaction_id,
+                "purchase_revenue": revenue,
+                "total_item_quantity": rng.randint(1, 3),
+            }
             ts += rng.randint(1_000, 900_000)
             emit("purchase", ts, user, params, None, ecommerce)
             if rng.random() < 0.04:  # GA4 sends the purchase again (page reload): same transaction id
@@ -194,26 +233,42 @@ def _events(seed: int, scale: int, day: date, with_linkedin: bool) -> list[dict[
 
 def _landing_query(touch: _Touch, user: _User, rng: random.Random) -> tuple[str, dict[str, Any], str | None]:
     """(query string of the landing URL, collected_traffic_source, page_referrer) of a session."""
-    traffic: dict[str, Any] = {"manual_source": touch.source, "manual_medium": touch.medium,
-                               "manual_campaign_id": touch.campaign_id, "manual_campaign_name": touch.campaign_id,
-                               "gclid": None}
+    traffic: dict[str, Any] = {
+        "manual_source": touch.source,
+        "manual_medium": touch.medium,
+        "manual_campaign_id": touch.campaign_id,
+        "manual_campaign_name": touch.campaign_id,
+        "gclid": None,
+    }
     cid = touch.campaign_id
     if touch.kind == "google":
         gclid = "Cj0KCQ" + token(rng, 58, ALNUM + "_-")
         traffic["gclid"] = gclid
-        return (f"?gclid={gclid}&utm_source=google&utm_medium=cpc&utm_campaign={cid}&utm_id={cid}",
-                traffic, "https://www.google.com/")
+        return (
+            f"?gclid={gclid}&utm_source=google&utm_medium=cpc&utm_campaign={cid}&utm_id={cid}",
+            traffic,
+            "https://www.google.com/",
+        )
     if touch.kind == "meta":
         fbclid = "IwAR" + token(rng, 56, ALNUM + "_-")
-        return (f"?utm_source=facebook&utm_medium=paid_social&utm_campaign={cid}&utm_id={cid}&fbclid={fbclid}",
-                traffic, "https://l.facebook.com/")
+        return (
+            f"?utm_source=facebook&utm_medium=paid_social&utm_campaign={cid}&utm_id={cid}&fbclid={fbclid}",
+            traffic,
+            "https://l.facebook.com/",
+        )
     if touch.kind == "linkedin":
         li_fat_id = "-".join(token(rng, n, HEX) for n in (8, 4, 4, 4, 12))
-        return (f"?utm_source=linkedin&utm_medium=paid_social&utm_campaign={cid}&utm_id={cid}&li_fat_id={li_fat_id}",
-                traffic, "https://www.linkedin.com/")
+        return (
+            f"?utm_source=linkedin&utm_medium=paid_social&utm_campaign={cid}&utm_id={cid}&li_fat_id={li_fat_id}",
+            traffic,
+            "https://www.linkedin.com/",
+        )
     if touch.kind == "mailchimp":
-        return (f"?utm_source=mailchimp&utm_medium=email&utm_campaign={cid}&mc_cid={cid}&mc_eid={user.mc_eid}",
-                traffic, None)
+        return (
+            f"?utm_source=mailchimp&utm_medium=email&utm_campaign={cid}&mc_cid={cid}&mc_eid={user.mc_eid}",
+            traffic,
+            None,
+        )
     if touch.kind == "klaviyo":
         return f"?utm_source=klaviyo&utm_medium=email&utm_campaign={cid}&utm_id={cid}", traffic, None
     if touch.kind == "organic":
@@ -239,4 +294,3 @@ def files(
     with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=5) as gz:
         gz.write(text.encode("utf-8"))
     return {f"events_{day:%Y%m%d}.ndjson.gz": buffer.getvalue()}, len(events)
-

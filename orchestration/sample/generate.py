@@ -145,16 +145,25 @@ def generate(
             files += _write(out_dir / source / day.isoformat(), content)
             records[source] += count
         day += timedelta(days=1)
-    return GenerateSummary(out_dir=out_dir, start=start, end=end, scale=scale, seed=seed, sources=chosen,
-                           files=tuple(files), records=records)
+    return GenerateSummary(
+        out_dir=out_dir,
+        start=start,
+        end=end,
+        scale=scale,
+        seed=seed,
+        sources=chosen,
+        files=tuple(files),
+        records=records,
+    )
 
 
 RESTATED_SOURCES: tuple[str, ...] = tuple(s for s in ALL_SOURCES if platform_module(s).RESTATES)
 """The platforms whose past days change after the export (late conversions)."""
 
 
-def restate(out_dir: Path, day: date, *, seed: int = 7, scale: int = 1,
-            sources: Iterable[str] | None = None) -> list[Path]:
+def restate(
+    out_dir: Path, day: date, *, seed: int = 7, scale: int = 1, sources: Iterable[str] | None = None
+) -> list[Path]:
     """Re-write the files of ``day`` of the platforms that restate (``RESTATED_SOURCES``: Google
     Ads, Meta, LinkedIn) with their final conversions.
 

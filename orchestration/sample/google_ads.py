@@ -44,6 +44,7 @@ GOOGLE_CSV_EVERY_DAYS = 7
 GOOGLE_CONVERSION_LAG_DAYS = 30
 """Google Ads conversions are final this many days after the click date."""
 
+
 @dataclass(frozen=True)
 class GoogleCustomer:
     id: str  # 10 digits
@@ -105,8 +106,10 @@ class GoogleAdDay:
         """(conversions, conversions value, view-through conversions) exported ``lag`` days later."""
         share = _maturity(lag)
         conversions = round(self.conversions * share, 2)
-        return conversions, round(conversions * self.value_per_conversion, 2), math.floor(
-            self.view_through_conversions * share
+        return (
+            conversions,
+            round(conversions * self.value_per_conversion, 2),
+            math.floor(self.view_through_conversions * share),
         )
 
 
@@ -142,25 +145,52 @@ def catalog(seed: int, scale: int) -> tuple[GoogleAd, ...]:
                 for group in groups:
                     ad_group_id = digits(rng, 12)
                     for _ in range(2):
-                        ads.append(GoogleAd(
-                            customer=customer, campaign_id=campaign_id, campaign_name=campaign_name,
-                            channel=channel, ad_group_id=ad_group_id, ad_group_name=group, ad_id=digits(rng, 12),
-                            **_ad_parameters(rng, channel),
-                        ))
+                        ads.append(
+                            GoogleAd(
+                                customer=customer,
+                                campaign_id=campaign_id,
+                                campaign_name=campaign_name,
+                                channel=channel,
+                                ad_group_id=ad_group_id,
+                                ad_group_name=group,
+                                ad_id=digits(rng, 12),
+                                **_ad_parameters(rng, channel),
+                            )
+                        )
     return tuple(ads)
 
 
 def _ad_parameters(rng: random.Random, channel: str) -> dict[str, float]:
     u = rng.uniform  # draw order (impressions, ctr, price, engagement, cvr, value, view-through) is fixed
     if channel == "SEARCH":
-        return {"impressions": u(150, 400), "ctr": u(0.035, 0.065), "price": u(0.6, 2.5), "engagement": 0.0,
-                "cvr": u(0.03, 0.08), "value_per_conversion": u(40, 120), "view_through_per_10k": 0.0}
+        return {
+            "impressions": u(150, 400),
+            "ctr": u(0.035, 0.065),
+            "price": u(0.6, 2.5),
+            "engagement": 0.0,
+            "cvr": u(0.03, 0.08),
+            "value_per_conversion": u(40, 120),
+            "view_through_per_10k": 0.0,
+        }
     if channel == "DISPLAY":
-        return {"impressions": u(1500, 4000), "ctr": u(0.0015, 0.0045), "price": u(1.5, 4.0),
-                "engagement": u(0.02, 0.1), "cvr": u(0.01, 0.03), "value_per_conversion": u(40, 120),
-                "view_through_per_10k": u(1, 4)}
-    return {"impressions": u(1000, 3000), "ctr": u(0.004, 0.009), "price": u(0.02, 0.06), "engagement": u(0.15, 0.3),
-            "cvr": u(0.005, 0.02), "value_per_conversion": u(40, 120), "view_through_per_10k": u(1, 3)}
+        return {
+            "impressions": u(1500, 4000),
+            "ctr": u(0.0015, 0.0045),
+            "price": u(1.5, 4.0),
+            "engagement": u(0.02, 0.1),
+            "cvr": u(0.01, 0.03),
+            "value_per_conversion": u(40, 120),
+            "view_through_per_10k": u(1, 4),
+        }
+    return {
+        "impressions": u(1000, 3000),
+        "ctr": u(0.004, 0.009),
+        "price": u(0.02, 0.06),
+        "engagement": u(0.15, 0.3),
+        "cvr": u(0.005, 0.02),
+        "value_per_conversion": u(40, 120),
+        "view_through_per_10k": u(1, 3),
+    }
 
 
 @lru_cache(maxsize=8)
@@ -187,24 +217,48 @@ def day_rows(seed: int, scale: int, day: date) -> tuple[GoogleAdDay, ...]:
         converters = binomial(rng, clicks, ad.cvr)
         # data-driven attribution hands out fractional credit
         conversions = round(converters * rng.uniform(0.85, 1.15), 2) if converters else 0.0
-        rows.append(GoogleAdDay(
-            ad=ad, day=day, impressions=impressions, clicks=clicks, interactions=interactions,
-            cost_micros=round(cost * 100) * 10_000,  # whole cents, in micros
-            conversions=conversions, value_per_conversion=ad.value_per_conversion * rng.uniform(0.9, 1.1),
-            view_through_conversions=poisson(rng, impressions * ad.view_through_per_10k / 10_000),
-            video_views=video_views, video_completions=video_completions,
-        ))
+        rows.append(
+            GoogleAdDay(
+                ad=ad,
+                day=day,
+                impressions=impressions,
+                clicks=clicks,
+                interactions=interactions,
+                cost_micros=round(cost * 100) * 10_000,  # whole cents, in micros
+                conversions=conversions,
+                value_per_conversion=ad.value_per_conversion * rng.uniform(0.9, 1.1),
+                view_through_conversions=poisson(rng, impressions * ad.view_through_per_10k / 10_000),
+                video_views=video_views,
+                video_completions=video_completions,
+            )
+        )
     return tuple(rows)
 
 
-_FIELD_MASK = ",".join((
-    "customer.id", "customer.descriptiveName", "customer.currencyCode", "customer.timeZone",
-    "campaign.id", "campaign.name", "campaign.advertisingChannelType", "adGroup.id", "adGroup.name",
-    "adGroupAd.ad.id", "metrics.impressions", "metrics.clicks", "metrics.interactions",
-    "metrics.costMicros", "metrics.conversions", "metrics.conversionsValue",
-    "metrics.viewThroughConversions", "metrics.videoTrueviewViews", "metrics.videoQuartileP100Rate",
-    "segments.date",
-))
+_FIELD_MASK = ",".join(
+    (
+        "customer.id",
+        "customer.descriptiveName",
+        "customer.currencyCode",
+        "customer.timeZone",
+        "campaign.id",
+        "campaign.name",
+        "campaign.advertisingChannelType",
+        "adGroup.id",
+        "adGroup.name",
+        "adGroupAd.ad.id",
+        "metrics.impressions",
+        "metrics.clicks",
+        "metrics.interactions",
+        "metrics.costMicros",
+        "metrics.conversions",
+        "metrics.conversionsValue",
+        "metrics.viewThroughConversions",
+        "metrics.videoTrueviewViews",
+        "metrics.videoQuartileP100Rate",
+        "segments.date",
+    )
+)
 
 
 def _api_row(row: GoogleAdDay, lag: int) -> dict[str, Any]:
@@ -212,8 +266,12 @@ def _api_row(row: GoogleAdDay, lag: int) -> dict[str, Any]:
     ad, cid = row.ad, row.ad.customer.id
     conversions, value, view_through = row.reported(lag)
     metrics: dict[str, Any] = {}
-    for key, number in (("impressions", row.impressions), ("clicks", row.clicks),
-                        ("interactions", row.interactions), ("costMicros", row.cost_micros)):
+    for key, number in (
+        ("impressions", row.impressions),
+        ("clicks", row.clicks),
+        ("interactions", row.interactions),
+        ("costMicros", row.cost_micros),
+    ):
         if number:
             metrics[key] = str(number)
     if conversions:
@@ -226,14 +284,28 @@ def _api_row(row: GoogleAdDay, lag: int) -> dict[str, Any]:
     if row.video_p100_rate:
         metrics["videoQuartileP100Rate"] = row.video_p100_rate
     return {
-        "customer": {"resourceName": f"customers/{cid}", "id": cid, "descriptiveName": ad.customer.name,
-                     "currencyCode": ad.customer.currency, "timeZone": ad.customer.time_zone},
-        "campaign": {"resourceName": f"customers/{cid}/campaigns/{ad.campaign_id}", "id": ad.campaign_id,
-                     "name": ad.campaign_name, "advertisingChannelType": ad.channel},
-        "adGroup": {"resourceName": f"customers/{cid}/adGroups/{ad.ad_group_id}", "id": ad.ad_group_id,
-                    "name": ad.ad_group_name},
-        "adGroupAd": {"resourceName": f"customers/{cid}/adGroupAds/{ad.ad_group_id}~{ad.ad_id}",
-                      "ad": {"resourceName": f"customers/{cid}/ads/{ad.ad_id}", "id": ad.ad_id}},
+        "customer": {
+            "resourceName": f"customers/{cid}",
+            "id": cid,
+            "descriptiveName": ad.customer.name,
+            "currencyCode": ad.customer.currency,
+            "timeZone": ad.customer.time_zone,
+        },
+        "campaign": {
+            "resourceName": f"customers/{cid}/campaigns/{ad.campaign_id}",
+            "id": ad.campaign_id,
+            "name": ad.campaign_name,
+            "advertisingChannelType": ad.channel,
+        },
+        "adGroup": {
+            "resourceName": f"customers/{cid}/adGroups/{ad.ad_group_id}",
+            "id": ad.ad_group_id,
+            "name": ad.ad_group_name,
+        },
+        "adGroupAd": {
+            "resourceName": f"customers/{cid}/adGroupAds/{ad.ad_group_id}~{ad.ad_id}",
+            "ad": {"resourceName": f"customers/{cid}/ads/{ad.ad_id}", "id": ad.ad_id},
+        },
         "metrics": metrics,
         "segments": {"date": row.day.isoformat()},
     }
@@ -242,7 +314,7 @@ def _api_row(row: GoogleAdDay, lag: int) -> dict[str, Any]:
 def _api_json(rows: Sequence[GoogleAdDay], lag: int, rng: random.Random) -> bytes:
     results = [_api_row(row, lag) for row in rows]
     batches = [
-        {"results": results[i:i + GOOGLE_BATCH_ROWS], "fieldMask": _FIELD_MASK, "requestId": token(rng, 22)}
+        {"results": results[i : i + GOOGLE_BATCH_ROWS], "fieldMask": _FIELD_MASK, "requestId": token(rng, 22)}
         for i in range(0, len(results), GOOGLE_BATCH_ROWS)
     ] or [{"results": [], "fieldMask": _FIELD_MASK, "requestId": token(rng, 22)}]
     return json_bytes(batches)
@@ -270,31 +342,82 @@ def _ui_csv(rows: Sequence[GoogleAdDay], day: date, lag: int) -> bytes:
     label = f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
     writer.writerow(["Ad performance report"])
     writer.writerow([f"{label} - {label}"])
-    writer.writerow(["Day", "Account", "Customer ID", "Currency code", "Campaign", "Campaign ID", "Campaign type",
-                     "Ad group", "Ad group ID", "Ad ID", "Impr.", "Clicks", "Interactions", "Cost",
-                     "Conversions", "Conv. value", "View-through conv."])
+    writer.writerow(
+        [
+            "Day",
+            "Account",
+            "Customer ID",
+            "Currency code",
+            "Campaign",
+            "Campaign ID",
+            "Campaign type",
+            "Ad group",
+            "Ad group ID",
+            "Ad ID",
+            "Impr.",
+            "Clicks",
+            "Interactions",
+            "Cost",
+            "Conversions",
+            "Conv. value",
+            "View-through conv.",
+        ]
+    )
     totals: dict[str, list[float]] = {}
     for row in rows:
         ad = row.ad
         conversions, value, view_through = row.reported(lag)
         cost = row.cost_micros / 1_000_000
-        writer.writerow([
-            day.isoformat(), customer.name, customer.dashed_id, customer.currency, ad.campaign_name,
-            ad.campaign_id, _UI_CHANNEL[ad.channel], ad.ad_group_name, ad.ad_group_id, ad.ad_id,
-            _ui_int(row.impressions), _ui_int(row.clicks), _ui_int(row.interactions), _ui_money(cost),
-            f"{conversions:,.2f}", _ui_money(value) if conversions else "--",
-            "--" if ad.channel == "SEARCH" else _ui_int(view_through),
-        ])
+        writer.writerow(
+            [
+                day.isoformat(),
+                customer.name,
+                customer.dashed_id,
+                customer.currency,
+                ad.campaign_name,
+                ad.campaign_id,
+                _UI_CHANNEL[ad.channel],
+                ad.ad_group_name,
+                ad.ad_group_id,
+                ad.ad_id,
+                _ui_int(row.impressions),
+                _ui_int(row.clicks),
+                _ui_int(row.interactions),
+                _ui_money(cost),
+                f"{conversions:,.2f}",
+                _ui_money(value) if conversions else "--",
+                "--" if ad.channel == "SEARCH" else _ui_int(view_through),
+            ]
+        )
         for key in ("Account", _UI_CHANNEL[ad.channel]):
             acc = totals.setdefault(key, [0, 0, 0, 0.0, 0.0, 0.0, 0])
-            for i, number in enumerate((row.impressions, row.clicks, row.interactions, cost,
-                                        conversions, value, view_through)):
+            for i, number in enumerate(
+                (row.impressions, row.clicks, row.interactions, cost, conversions, value, view_through)
+            ):
                 acc[i] += number
     for key, acc in totals.items():
         label = "Total: Account" if key == "Account" else f"Total: {key} campaigns"
-        writer.writerow([label, "--", "--", customer.currency, "--", "--", "--", "--", "--", "--",
-                         _ui_int(int(acc[0])), _ui_int(int(acc[1])), _ui_int(int(acc[2])), _ui_money(acc[3]),
-                         f"{acc[4]:,.2f}", _ui_money(acc[5]), _ui_int(int(acc[6]))])
+        writer.writerow(
+            [
+                label,
+                "--",
+                "--",
+                customer.currency,
+                "--",
+                "--",
+                "--",
+                "--",
+                "--",
+                "--",
+                _ui_int(int(acc[0])),
+                _ui_int(int(acc[1])),
+                _ui_int(int(acc[2])),
+                _ui_money(acc[3]),
+                f"{acc[4]:,.2f}",
+                _ui_money(acc[5]),
+                _ui_int(int(acc[6])),
+            ]
+        )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -316,8 +439,11 @@ def files(seed: int, scale: int, day: date, lag: int) -> tuple[dict[str, bytes],
 def delivery(name: str, data: bytes) -> list[tuple[str, str, str]]:
     """(ad id, impressions, clicks) of every row of a file: what a restatement keeps."""
     if name.endswith(".json"):
-        return [(r["adGroupAd"]["ad"]["id"], r["metrics"].get("impressions", "0"), r["metrics"].get("clicks", "0"))
-                for batch in json.loads(data) for r in batch["results"]]
+        return [
+            (r["adGroupAd"]["ad"]["id"], r["metrics"].get("impressions", "0"), r["metrics"].get("clicks", "0"))
+            for batch in json.loads(data)
+            for r in batch["results"]
+        ]
     lines = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     header = lines[2]
     ad, impressions, clicks = header.index("Ad ID"), header.index("Impr."), header.index("Clicks")

@@ -43,10 +43,20 @@ GBP_TO_USD = 1.27
 
 _ACCOUNT_NAME, _CURRENCY = "Acme B2B UK", "GBP"
 _CAMPAIGNS = (  # (theme, format, objectiveType, costType, creative names)
-    ("Awareness | Video | Product tour", "SINGLE_VIDEO", "VIDEO_VIEW", "CPV",
-     ("Product tour 30s", "Customer story 45s")),
-    ("Leads | Whitepaper", "STANDARD_UPDATE", "WEBSITE_CONVERSION", "CPC",
-     ("Whitepaper - cover", "Whitepaper - quote")),
+    (
+        "Awareness | Video | Product tour",
+        "SINGLE_VIDEO",
+        "VIDEO_VIEW",
+        "CPV",
+        ("Product tour 30s", "Customer story 45s"),
+    ),
+    (
+        "Leads | Whitepaper",
+        "STANDARD_UPDATE",
+        "WEBSITE_CONVERSION",
+        "CPC",
+        ("Whitepaper - cover", "Whitepaper - quote"),
+    ),
     ("Retargeting | Carousel", "CAROUSEL", "WEBSITE_VISIT", "CPM", ("Carousel - features",)),
 )
 
@@ -121,18 +131,29 @@ def catalog(seed: int, scale: int) -> tuple[LinkedInCreative, ...]:
             video = fmt == "SINGLE_VIDEO"
             for name in names:
                 u = rng.uniform
-                creatives.append(LinkedInCreative(
-                    account_id=account_id, campaign_id=campaign_id,
-                    campaign_name=theme + (f" #{copy + 1}" if copy else ""), campaign_group_id=group_id,
-                    campaign_format=fmt, objective_type=objective, cost_type=cost_type,
-                    creative_id=digits(rng, 9), creative_name=name,
-                    impressions=u(2500, 6000) if video else u(1500, 4000),
-                    ctr=u(0.003, 0.006) if video else u(0.004, 0.008),
-                    landing_share=u(0.5, 0.7) if video else u(0.75, 0.9),
-                    cpm=u(20, 35) if video else u(28, 45),
-                    start_rate=u(0.55, 0.75), view_rate=u(0.6, 0.8), completion_rate=u(0.2, 0.35),
-                    cvr=u(0.02, 0.06), view_through_per_10k=u(1, 3), value_per_conversion=u(80, 200),
-                ))
+                creatives.append(
+                    LinkedInCreative(
+                        account_id=account_id,
+                        campaign_id=campaign_id,
+                        campaign_name=theme + (f" #{copy + 1}" if copy else ""),
+                        campaign_group_id=group_id,
+                        campaign_format=fmt,
+                        objective_type=objective,
+                        cost_type=cost_type,
+                        creative_id=digits(rng, 9),
+                        creative_name=name,
+                        impressions=u(2500, 6000) if video else u(1500, 4000),
+                        ctr=u(0.003, 0.006) if video else u(0.004, 0.008),
+                        landing_share=u(0.5, 0.7) if video else u(0.75, 0.9),
+                        cpm=u(20, 35) if video else u(28, 45),
+                        start_rate=u(0.55, 0.75),
+                        view_rate=u(0.6, 0.8),
+                        completion_rate=u(0.2, 0.35),
+                        cvr=u(0.02, 0.06),
+                        view_through_per_10k=u(1, 3),
+                        value_per_conversion=u(80, 200),
+                    )
+                )
     return tuple(creatives)
 
 
@@ -152,13 +173,22 @@ def day_rows(seed: int, scale: int, day: date) -> tuple[LinkedInCreativeDay, ...
             starts = binomial(rng, impressions, creative.start_rate)
             views = binomial(rng, starts, creative.view_rate)
             completions = binomial(rng, views, creative.completion_rate)
-        rows.append(LinkedInCreativeDay(
-            creative=creative, day=day, impressions=impressions, clicks=clicks, landing_page_clicks=landing,
-            cost=cost, video_starts=starts, video_views=views, video_completions=completions,
-            post_click=binomial(rng, landing, creative.cvr),
-            post_view=poisson(rng, impressions * creative.view_through_per_10k / 10_000),
-            value_per_conversion=creative.value_per_conversion * rng.uniform(0.9, 1.1),
-        ))
+        rows.append(
+            LinkedInCreativeDay(
+                creative=creative,
+                day=day,
+                impressions=impressions,
+                clicks=clicks,
+                landing_page_clicks=landing,
+                cost=cost,
+                video_starts=starts,
+                video_views=views,
+                video_completions=completions,
+                post_click=binomial(rng, landing, creative.cvr),
+                post_view=poisson(rng, impressions * creative.view_through_per_10k / 10_000),
+                value_per_conversion=creative.value_per_conversion * rng.uniform(0.9, 1.1),
+            )
+        )
     return tuple(rows)
 
 
@@ -193,36 +223,58 @@ def _analytics_element(row: LinkedInCreativeDay, lag: int) -> dict[str, Any]:
 
 
 def _account(creatives: tuple[LinkedInCreative, ...]) -> dict[str, Any]:
-    return {"id": int(creatives[0].account_id), "name": _ACCOUNT_NAME, "currency": _CURRENCY, "type": "BUSINESS",
-            "status": "ACTIVE", "reference": "urn:li:organization:2414183", "test": False}
+    return {
+        "id": int(creatives[0].account_id),
+        "name": _ACCOUNT_NAME,
+        "currency": _CURRENCY,
+        "type": "BUSINESS",
+        "status": "ACTIVE",
+        "reference": "urn:li:organization:2414183",
+        "test": False,
+    }
 
 
 def _campaigns(creatives: tuple[LinkedInCreative, ...]) -> dict[str, Any]:
     seen: dict[str, dict[str, Any]] = {}
     for c in creatives:
-        seen.setdefault(c.campaign_id, {
-            "id": int(c.campaign_id), "name": c.campaign_name, "account": f"urn:li:sponsoredAccount:{c.account_id}",
-            "campaignGroup": f"urn:li:sponsoredCampaignGroup:{c.campaign_group_id}", "type": "SPONSORED_UPDATES",
-            "format": c.campaign_format, "objectiveType": c.objective_type, "costType": c.cost_type,
-            "status": "ACTIVE",
-        })
+        seen.setdefault(
+            c.campaign_id,
+            {
+                "id": int(c.campaign_id),
+                "name": c.campaign_name,
+                "account": f"urn:li:sponsoredAccount:{c.account_id}",
+                "campaignGroup": f"urn:li:sponsoredCampaignGroup:{c.campaign_group_id}",
+                "type": "SPONSORED_UPDATES",
+                "format": c.campaign_format,
+                "objectiveType": c.objective_type,
+                "costType": c.cost_type,
+                "status": "ACTIVE",
+            },
+        )
     return {"elements": list(seen.values()), "metadata": {}}
 
 
 def _creatives(creatives: tuple[LinkedInCreative, ...], rng) -> list[dict[str, Any]]:
     """The creatives search response, paged (pageSize = half the creatives, ``nextPageToken``)."""
     elements = [
-        {"id": f"urn:li:sponsoredCreative:{c.creative_id}", "campaign": f"urn:li:sponsoredCampaign:{c.campaign_id}",
-         "account": f"urn:li:sponsoredAccount:{c.account_id}", "name": c.creative_name, "intendedStatus": "ACTIVE",
-         "isServing": True, "content": {"reference": f"urn:li:ugcPost:7{c.creative_id}{c.campaign_id}"}}
+        {
+            "id": f"urn:li:sponsoredCreative:{c.creative_id}",
+            "campaign": f"urn:li:sponsoredCampaign:{c.campaign_id}",
+            "account": f"urn:li:sponsoredAccount:{c.account_id}",
+            "name": c.creative_name,
+            "intendedStatus": "ACTIVE",
+            "isServing": True,
+            "content": {"reference": f"urn:li:ugcPost:7{c.creative_id}{c.campaign_id}"},
+        }
         for c in creatives
     ]
     size = math.ceil(len(elements) / 2)
     pages = []
     for start in range(0, len(elements), size):
         last = start + size >= len(elements)
-        pages.append({"elements": elements[start:start + size],
-                      "metadata": {} if last else {"nextPageToken": token(rng, 16)}})
+        pages.append(
+            {"elements": elements[start : start + size], "metadata": {} if last else {"nextPageToken": token(rng, 16)}}
+        )
     return pages
 
 
@@ -231,8 +283,10 @@ def files(seed: int, scale: int, day: date, lag: int) -> tuple[dict[str, bytes],
     creatives = catalog(seed, scale)
     account_id = creatives[0].account_id
     rows = day_rows(seed, scale, day)
-    analytics = {"paging": {"start": 0, "count": 10, "links": []},
-                 "elements": [_analytics_element(row, lag) for row in rows]}
+    analytics = {
+        "paging": {"start": 0, "count": 10, "links": []},
+        "elements": [_analytics_element(row, lag) for row in rows],
+    }
     campaigns = _campaigns(creatives)
     pages = _creatives(creatives, stream(seed, SOURCE, "paging", day))
     out = {

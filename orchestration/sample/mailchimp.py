@@ -33,19 +33,32 @@ def _campaign(seed: int, slot: int, copy: int, send_day: date) -> EmailCampaign:
     subscriber_clicks = round(delivered * u(0.019, 0.031))
     unique_clicks = round(subscriber_clicks * u(1.15, 1.5))
     final = {
-        "emails_sent": sent, "hard_bounces": hard, "soft_bounces": soft, "syntax_errors": syntax,
-        "opens_total": proxy_total + human_total, "proxy_excluded_opens": human_total,
-        "unique_opens": unique_opens, "proxy_excluded_unique_opens": unique_opens - proxy_unique,
-        "clicks_total": round(unique_clicks * u(1.2, 1.6)), "unique_clicks": unique_clicks,
-        "unique_subscriber_clicks": subscriber_clicks, "unsubscribed": binomial(rng, delivered, u(0.001, 0.003)),
+        "emails_sent": sent,
+        "hard_bounces": hard,
+        "soft_bounces": soft,
+        "syntax_errors": syntax,
+        "opens_total": proxy_total + human_total,
+        "proxy_excluded_opens": human_total,
+        "unique_opens": unique_opens,
+        "proxy_excluded_unique_opens": unique_opens - proxy_unique,
+        "clicks_total": round(unique_clicks * u(1.2, 1.6)),
+        "unique_clicks": unique_clicks,
+        "unique_subscriber_clicks": subscriber_clicks,
+        "unsubscribed": binomial(rng, delivered, u(0.001, 0.003)),
     }
-    send_time = datetime(send_day.year, send_day.month, send_day.day, rng.randint(8, 15), rng.choice((0, 15, 30, 45)),
-                         tzinfo=UTC)
+    send_time = datetime(
+        send_day.year, send_day.month, send_day.day, rng.randint(8, 15), rng.choice((0, 15, 30, 45)), tzinfo=UTC
+    )
     return EmailCampaign(
-        platform="mailchimp", id=token(rng, 10, HEX), message_id="",
+        platform="mailchimp",
+        id=token(rng, 10, HEX),
+        message_id="",
         title=f"Newsletter {send_day.isoformat()}" + (f" (segment {copy + 1})" if copy else ""),
-        subject=rng.choice(SUBJECTS), list_id=token(stream(seed, "mailchimp", "list"), 10, HEX),
-        send_time=send_time, final=final, immediate={"opens_total": proxy_total, "unique_opens": proxy_unique},
+        subject=rng.choice(SUBJECTS),
+        list_id=token(stream(seed, "mailchimp", "list"), 10, HEX),
+        send_time=send_time,
+        final=final,
+        immediate={"opens_total": proxy_total, "unique_opens": proxy_unique},
     )
 
 
@@ -53,22 +66,35 @@ def _report(campaign: EmailCampaign, day: date) -> dict[str, Any]:
     s = campaign.snapshot(day)
     delivered = s["emails_sent"] - s["hard_bounces"] - s["soft_bounces"] - s["syntax_errors"]
     return {
-        "id": campaign.id, "campaign_title": campaign.title, "type": "regular",
-        "list_id": campaign.list_id, "list_is_active": True, "list_name": "Acme Shop Newsletter",
-        "subject_line": campaign.subject, "preview_text": "", "emails_sent": s["emails_sent"],
-        "abuse_reports": 0, "unsubscribed": s["unsubscribed"],
+        "id": campaign.id,
+        "campaign_title": campaign.title,
+        "type": "regular",
+        "list_id": campaign.list_id,
+        "list_is_active": True,
+        "list_name": "Acme Shop Newsletter",
+        "subject_line": campaign.subject,
+        "preview_text": "",
+        "emails_sent": s["emails_sent"],
+        "abuse_reports": 0,
+        "unsubscribed": s["unsubscribed"],
         "send_time": campaign.send_time.isoformat(),
-        "bounces": {"hard_bounces": s["hard_bounces"], "soft_bounces": s["soft_bounces"],
-                    "syntax_errors": s["syntax_errors"]},
+        "bounces": {
+            "hard_bounces": s["hard_bounces"],
+            "soft_bounces": s["soft_bounces"],
+            "syntax_errors": s["syntax_errors"],
+        },
         "forwards": {"forwards_count": 0, "forwards_opens": 0},
         "opens": {
-            "opens_total": s["opens_total"], "proxy_excluded_opens": s["proxy_excluded_opens"],
-            "unique_opens": s["unique_opens"], "proxy_excluded_unique_opens": s["proxy_excluded_unique_opens"],
+            "opens_total": s["opens_total"],
+            "proxy_excluded_opens": s["proxy_excluded_opens"],
+            "unique_opens": s["unique_opens"],
+            "proxy_excluded_unique_opens": s["proxy_excluded_unique_opens"],
             "open_rate": round(s["unique_opens"] / delivered, 6),
             "proxy_excluded_open_rate": round(s["proxy_excluded_unique_opens"] / delivered, 6),
         },
         "clicks": {
-            "clicks_total": s["clicks_total"], "unique_clicks": s["unique_clicks"],
+            "clicks_total": s["clicks_total"],
+            "unique_clicks": s["unique_clicks"],
             "unique_subscriber_clicks": s["unique_subscriber_clicks"],
             "click_rate": round(s["unique_subscriber_clicks"] / delivered, 6),
         },
@@ -77,8 +103,9 @@ def _report(campaign: EmailCampaign, day: date) -> dict[str, Any]:
 
 def campaigns(seed: int, scale: int, day: date) -> tuple[EmailCampaign, ...]:
     """Campaigns sent in the 90 days up to and including ``day``, newest first."""
-    return sent_campaigns(seed, scale, SOURCE, day, slot_days=SLOT_DAYS, offset=SLOT_OFFSET, jitter=SLOT_JITTER,
-                          factory=_campaign)
+    return sent_campaigns(
+        seed, scale, SOURCE, day, slot_days=SLOT_DAYS, offset=SLOT_OFFSET, jitter=SLOT_JITTER, factory=_campaign
+    )
 
 
 def day_new_clicks(seed: int, scale: int, day: date) -> list[tuple[EmailCampaign, int]]:

@@ -31,6 +31,7 @@ RESTATES = True  # late conversions: restate() re-writes its folders with the fi
 META_FREEZE_DAYS = 28
 """Meta insights (the 28-day click window) are final after this many days."""
 
+
 @dataclass(frozen=True)
 class MetaAd:
     account_id: str
@@ -91,10 +92,16 @@ class MetaAdDay:
 
 
 _CAMPAIGNS = (  # (theme, ad sets, ads)
-    ("Prospecting | Broad", ("Broad 18-65", "Lookalike 1% Purchasers"),
-     ("Video - Spring Drop", "Carousel - Bestsellers")),
-    ("Retargeting | 30d", ("Site Visitors 30d", "Add to Cart 14d"),
-     ("DPA - Viewed Products", "Static - Free Shipping")),
+    (
+        "Prospecting | Broad",
+        ("Broad 18-65", "Lookalike 1% Purchasers"),
+        ("Video - Spring Drop", "Carousel - Bestsellers"),
+    ),
+    (
+        "Retargeting | 30d",
+        ("Site Visitors 30d", "Add to Cart 14d"),
+        ("DPA - Viewed Products", "Static - Free Shipping"),
+    ),
     ("Advantage+ Shopping", ("ASC - All Products", "ASC - New Arrivals"), ("Catalog - Collection", "Reel - Try-On")),
 )
 
@@ -113,14 +120,27 @@ def catalog(seed: int, scale: int) -> tuple[MetaAd, ...]:
                 adset_id = "120" + digits(rng, 15)
                 for ad_name in ad_names:
                     u = rng.uniform
-                    ads.append(MetaAd(
-                        account_id=account_id, account_name=account_name, currency="USD",
-                        campaign_id=campaign_id, campaign_name=campaign_name, adset_id=adset_id,
-                        adset_name=adset, ad_id="120" + digits(rng, 15), ad_name=ad_name,
-                        impressions=u(1000, 3000), link_ctr=u(0.006, 0.015), other_clicks=u(0.4, 1.2),
-                        frequency=u(1.1, 1.6), cpm=u(6, 14), purchase_rate=u(0.02, 0.05),
-                        view_rate=u(0.0002, 0.0006), order_value=u(40, 140),
-                    ))
+                    ads.append(
+                        MetaAd(
+                            account_id=account_id,
+                            account_name=account_name,
+                            currency="USD",
+                            campaign_id=campaign_id,
+                            campaign_name=campaign_name,
+                            adset_id=adset_id,
+                            adset_name=adset,
+                            ad_id="120" + digits(rng, 15),
+                            ad_name=ad_name,
+                            impressions=u(1000, 3000),
+                            link_ctr=u(0.006, 0.015),
+                            other_clicks=u(0.4, 1.2),
+                            frequency=u(1.1, 1.6),
+                            cpm=u(6, 14),
+                            purchase_rate=u(0.02, 0.05),
+                            view_rate=u(0.0002, 0.0006),
+                            order_value=u(40, 140),
+                        )
+                    )
     return tuple(ads)
 
 
@@ -133,23 +153,28 @@ def day_rows(seed: int, scale: int, day: date) -> tuple[MetaAdDay, ...]:
         impressions = max(1, volume(rng, ad.impressions * demand))
         link = binomial(rng, impressions, ad.link_ctr * rng.uniform(0.9, 1.1))
         purchases = binomial(rng, link, ad.purchase_rate)
-        rows.append(MetaAdDay(
-            ad=ad, day=day, impressions=impressions,
-            reach=max(1, round(impressions / (ad.frequency * rng.uniform(0.95, 1.05)))),
-            clicks=link + 1 + binomial(rng, impressions, ad.link_ctr * ad.other_clicks),
-            link_clicks=link, landing_page_views=binomial(rng, link, rng.uniform(0.65, 0.85)),
-            spend=round(impressions / 1000 * ad.cpm * rng.uniform(0.9, 1.1), 2),
-            purchases_1d_click=purchases,
-            purchases_7d_extra=binomial(rng, link, ad.purchase_rate * 0.6),
-            purchases_28d_extra=binomial(rng, link, ad.purchase_rate * 0.3),
-            purchases_1d_view=poisson(rng, impressions * ad.view_rate),
-            carts_1d_click=binomial(rng, link, ad.purchase_rate * 3),
-            carts_7d_extra=binomial(rng, link, ad.purchase_rate * 0.8),
-            carts_28d_extra=binomial(rng, link, ad.purchase_rate * 0.3),
-            carts_1d_view=poisson(rng, impressions * ad.view_rate * 2),
-            order_value=ad.order_value * rng.uniform(0.9, 1.1),
-            **_video(seed, day, ad, impressions),
-        ))
+        rows.append(
+            MetaAdDay(
+                ad=ad,
+                day=day,
+                impressions=impressions,
+                reach=max(1, round(impressions / (ad.frequency * rng.uniform(0.95, 1.05)))),
+                clicks=link + 1 + binomial(rng, impressions, ad.link_ctr * ad.other_clicks),
+                link_clicks=link,
+                landing_page_views=binomial(rng, link, rng.uniform(0.65, 0.85)),
+                spend=round(impressions / 1000 * ad.cpm * rng.uniform(0.9, 1.1), 2),
+                purchases_1d_click=purchases,
+                purchases_7d_extra=binomial(rng, link, ad.purchase_rate * 0.6),
+                purchases_28d_extra=binomial(rng, link, ad.purchase_rate * 0.3),
+                purchases_1d_view=poisson(rng, impressions * ad.view_rate),
+                carts_1d_click=binomial(rng, link, ad.purchase_rate * 3),
+                carts_7d_extra=binomial(rng, link, ad.purchase_rate * 0.8),
+                carts_28d_extra=binomial(rng, link, ad.purchase_rate * 0.3),
+                carts_1d_view=poisson(rng, impressions * ad.view_rate * 2),
+                order_value=ad.order_value * rng.uniform(0.9, 1.1),
+                **_video(seed, day, ad, impressions),
+            )
+        )
     return tuple(rows)
 
 
@@ -166,8 +191,12 @@ def _video(seed: int, day: date, ad: MetaAd, impressions: int) -> dict[str, int]
     plays = binomial(rng, impressions, rng.uniform(0.5, 0.7))
     views = binomial(rng, plays, rng.uniform(0.45, 0.65))
     thruplays = binomial(rng, views, rng.uniform(0.25, 0.45))
-    return {"video_plays": plays, "video_views": views, "video_thruplays": thruplays,
-            "video_p100": binomial(rng, thruplays, rng.uniform(0.5, 0.8))}
+    return {
+        "video_plays": plays,
+        "video_views": views,
+        "video_thruplays": thruplays,
+        "video_p100": binomial(rng, thruplays, rng.uniform(0.5, 0.8)),
+    }
 
 
 _PURCHASE_TYPES = ("purchase", "omni_purchase", "offsite_conversion.fb_pixel_purchase")
@@ -189,8 +218,11 @@ def _row(row: MetaAdDay, lag: int) -> dict[str, Any]:
         clicks = {"1d_click": row.link_clicks, "7d_click": row.link_clicks, "28d_click": row.link_clicks}
         actions.append(_action("link_click", clicks, row.link_clicks))
     if row.landing_page_views:
-        views = {"1d_click": row.landing_page_views, "7d_click": row.landing_page_views,
-                 "28d_click": row.landing_page_views}
+        views = {
+            "1d_click": row.landing_page_views,
+            "7d_click": row.landing_page_views,
+            "28d_click": row.landing_page_views,
+        }
         actions.append(_action("landing_page_view", views, row.landing_page_views))
     carts = row.windows("add_to_cart", lag)
     if carts["28d_click"] or carts["1d_view"]:
@@ -203,12 +235,22 @@ def _row(row: MetaAdDay, lag: int) -> dict[str, Any]:
             actions.append(_action(action_type, purchases, purchases["7d_click"] + purchases["1d_view"]))
             values.append(_action(action_type, money, total))
     record: dict[str, Any] = {
-        "date_start": row.day.isoformat(), "date_stop": row.day.isoformat(),
-        "account_id": ad.account_id, "account_name": ad.account_name, "account_currency": ad.currency,
-        "campaign_id": ad.campaign_id, "campaign_name": ad.campaign_name,
-        "adset_id": ad.adset_id, "adset_name": ad.adset_name, "ad_id": ad.ad_id, "ad_name": ad.ad_name,
-        "impressions": str(row.impressions), "reach": str(row.reach), "clicks": str(row.clicks),
-        "inline_link_clicks": str(row.link_clicks), "spend": f"{row.spend:.2f}",
+        "date_start": row.day.isoformat(),
+        "date_stop": row.day.isoformat(),
+        "account_id": ad.account_id,
+        "account_name": ad.account_name,
+        "account_currency": ad.currency,
+        "campaign_id": ad.campaign_id,
+        "campaign_name": ad.campaign_name,
+        "adset_id": ad.adset_id,
+        "adset_name": ad.adset_name,
+        "ad_id": ad.ad_id,
+        "ad_name": ad.ad_name,
+        "impressions": str(row.impressions),
+        "reach": str(row.reach),
+        "clicks": str(row.clicks),
+        "inline_link_clicks": str(row.link_clicks),
+        "spend": f"{row.spend:.2f}",
         "attribution_setting": "7d_click_1d_view",
     }
     if row.video_views:  # 3-second video plays are the action type video_view
@@ -217,9 +259,11 @@ def _row(row: MetaAdDay, lag: int) -> dict[str, Any]:
         record["actions"] = actions
     if values:
         record["action_values"] = values
-    for field_name, count in (("video_play_actions", row.video_plays),
-                              ("video_thruplay_watched_actions", row.video_thruplays),
-                              ("video_p100_watched_actions", row.video_p100)):
+    for field_name, count in (
+        ("video_play_actions", row.video_plays),
+        ("video_thruplay_watched_actions", row.video_thruplays),
+        ("video_p100_watched_actions", row.video_p100),
+    ):
         if count:  # like an action type with no events, a zero video metric is absent
             record[field_name] = [{"action_type": "video_view", "value": str(count)}]
     return record
@@ -235,7 +279,7 @@ def files(seed: int, scale: int, day: date, lag: int) -> tuple[dict[str, bytes],
     pages = []
     for i in range(page_count):
         cursors = {"before": token(rng, 40), "after": token(rng, 40)}
-        page: dict[str, Any] = {"data": records[i * size:(i + 1) * size], "paging": {"cursors": cursors}}
+        page: dict[str, Any] = {"data": records[i * size : (i + 1) * size], "paging": {"cursors": cursors}}
         if i < page_count - 1:
             page["paging"]["next"] = (
                 f"https://graph.facebook.com/v21.0/act_{rows[0].ad.account_id}/insights"

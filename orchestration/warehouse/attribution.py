@@ -74,7 +74,9 @@ def _validate_transitions(transitions: Sequence[tuple[str, str, float]]) -> None
         if to_state == START:
             raise ValueError(f"transition into 'start' from {from_state!r}")
         if count is None or not math.isfinite(float(count)) or float(count) < 0:
-            raise ValueError(f"transition count must be a finite number >= 0: {from_state!r} -> {to_state!r}: {count!r}")
+            raise ValueError(
+                f"transition count must be a finite number >= 0: {from_state!r} -> {to_state!r}: {count!r}"
+            )
 
 
 def _conversion_probability(q: np.ndarray, r: np.ndarray) -> float:
@@ -83,13 +85,13 @@ def _conversion_probability(q: np.ndarray, r: np.ndarray) -> float:
     try:
         x = np.linalg.solve(np.eye(n) - q, r)
     except np.linalg.LinAlgError as err:  # a closed loop of channels that never absorbs
-        raise ValueError("transition matrix is not absorbing: some channel states never reach "
-                         "'conversion' or 'null'") from err
+        raise ValueError(
+            "transition matrix is not absorbing: some channel states never reach 'conversion' or 'null'"
+        ) from err
     return float(x[0])
 
 
-def markov_conversion_probability(transitions: Sequence[tuple[str, str, float]],
-                                  removed: str | None = None) -> float:
+def markov_conversion_probability(transitions: Sequence[tuple[str, str, float]], removed: str | None = None) -> float:
     """P(start reaches conversion) of the chain, optionally with channel ``removed`` removed."""
     _validate_transitions(transitions)
     channels = _channels_of(transitions)
@@ -129,7 +131,7 @@ def markov_removal_effects(transitions: Iterable[tuple[str, str, float]]) -> dic
         return {}
     base = markov_conversion_probability(transitions)
     if base <= 0.0:
-        return {c: 0.0 for c in channels}
+        return dict.fromkeys(channels, 0.0)
     effects = {}
     for channel in channels:
         without = markov_conversion_probability(transitions, removed=channel)
@@ -162,7 +164,8 @@ def shapley_values(channel_set_conversions: Mapping[frozenset[str], float]) -> d
     if n > MAX_SHAPLEY_CHANNELS:
         raise TooManyChannelsError(
             f"exact Shapley is limited to {MAX_SHAPLEY_CHANNELS} channels (2^{MAX_SHAPLEY_CHANNELS} "
-            f"coalitions); got {n}: {players}")
+            f"coalitions); got {n}: {players}"
+        )
     if n == 0:
         return {}
     bit = {c: 1 << i for i, c in enumerate(players)}
@@ -180,8 +183,7 @@ def shapley_values(channel_set_conversions: Mapping[frozenset[str], float]) -> d
     for i in range(n):
         popcount += (masks >> i) & 1
     # weight of a coalition S (not containing i) of size s: s! (n - s - 1)! / n!
-    weights_by_size = np.array([math.factorial(s) * math.factorial(n - s - 1) / math.factorial(n)
-                                for s in range(n)])
+    weights_by_size = np.array([math.factorial(s) * math.factorial(n - s - 1) / math.factorial(n) for s in range(n)])
     values = {}
     for i, channel in enumerate(players):
         without = masks[(masks >> i) & 1 == 0]

@@ -7,8 +7,9 @@ half-open, ``report_date >= min_date and report_date < max_date``.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from orchestration.registry import ALL_SOURCES
 

@@ -7,9 +7,9 @@ import fcntl
 import os
 import socket
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from orchestration.settings import Settings
 
@@ -66,7 +66,7 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def release_dead_runs(instance: "object") -> list[str]:
+def release_dead_runs(instance: object) -> list[str]:
     """Mark CLI runs whose process died (SIGKILL, OOM, power loss) as failed and free their
     pool slots; otherwise the `adwh_warehouse` slot they held stays claimed and every later
     run waits for it forever. Called while holding the run lock, so no live `adwh run` of

@@ -8,7 +8,7 @@ the incremental window from ``min_date`` / ``max_date`` in the same ``--vars``.
 from __future__ import annotations
 
 import json
-from typing import Iterable
+from collections.abc import Iterable
 
 from orchestration.registry import ALL_SOURCES
 from orchestration.warehouse.dbt_args import source_vars, vars_arg
@@ -22,5 +22,5 @@ def with_source_vars(args: list[str], sources: Iterable[str] = ALL_SOURCES) -> l
     if "--vars" in args:
         at = args.index("--vars")
         vars_.update(json.loads(args[at + 1]))
-        del args[at:at + 2]
+        del args[at : at + 2]
     return [*args, *vars_arg(vars_)]

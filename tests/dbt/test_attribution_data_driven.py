@@ -64,16 +64,32 @@ JOURNEYS = [
 ]
 
 PATH_FIELDS = [
-    ("path_id", pa.string()), ("user_pseudo_id", pa.string()), ("is_converting", pa.bool_()),
-    ("conversion_id", pa.string()), ("conversion_ts", pa.timestamp("us")), ("conversion_date", pa.date32()),
-    ("revenue", pa.float64()), ("touch_index", pa.int64()), ("n_touches", pa.int64()), ("session_key", pa.string()),
-    ("touch_ts", pa.timestamp("us")), ("channel", pa.string()), ("platform", pa.string()),
-    ("campaign_id", pa.string()), ("path_end_date", pa.date32()),
+    ("path_id", pa.string()),
+    ("user_pseudo_id", pa.string()),
+    ("is_converting", pa.bool_()),
+    ("conversion_id", pa.string()),
+    ("conversion_ts", pa.timestamp("us")),
+    ("conversion_date", pa.date32()),
+    ("revenue", pa.float64()),
+    ("touch_index", pa.int64()),
+    ("n_touches", pa.int64()),
+    ("session_key", pa.string()),
+    ("touch_ts", pa.timestamp("us")),
+    ("channel", pa.string()),
+    ("platform", pa.string()),
+    ("campaign_id", pa.string()),
+    ("path_end_date", pa.date32()),
 ]
 CREDIT_FIELDS = [
-    ("model", pa.string()), ("conversion_id", pa.string()), ("conversion_date", pa.date32()),
-    ("revenue", pa.float64()), ("channel", pa.string()), ("platform", pa.string()), ("campaign_id", pa.string()),
-    ("credit", pa.float64()), ("attributed_revenue", pa.float64()),
+    ("model", pa.string()),
+    ("conversion_id", pa.string()),
+    ("conversion_date", pa.date32()),
+    ("revenue", pa.float64()),
+    ("channel", pa.string()),
+    ("platform", pa.string()),
+    ("campaign_id", pa.string()),
+    ("credit", pa.float64()),
+    ("attributed_revenue", pa.float64()),
 ]
 PLATFORM = {"G1": "google_ads", "G2": "google_ads", "M1": "meta_ads", "MC1": "mailchimp", "MC2": "mailchimp"}
 
@@ -85,21 +101,32 @@ def path_rows() -> list[dict]:
         start = datetime(end.year, end.month, end.day, 8, 0) - timedelta(days=1)
         for index, (channel, campaign) in enumerate(touches, start=1):
             touch_ts = start + timedelta(hours=3 * index)
-            rows.append({
-                "path_id": conversion_id or f"nc-{user}-{number}", "user_pseudo_id": user,
-                "is_converting": conversion_id is not None, "conversion_id": conversion_id,
-                "conversion_ts": conversion_ts, "conversion_date": end if conversion_id else None,
-                "revenue": revenue, "touch_index": index, "n_touches": len(touches),
-                "session_key": f"{user}-{number}-{index}", "touch_ts": touch_ts, "channel": channel,
-                "platform": PLATFORM.get(campaign), "campaign_id": campaign, "path_end_date": end,
-            })
+            rows.append(
+                {
+                    "path_id": conversion_id or f"nc-{user}-{number}",
+                    "user_pseudo_id": user,
+                    "is_converting": conversion_id is not None,
+                    "conversion_id": conversion_id,
+                    "conversion_ts": conversion_ts,
+                    "conversion_date": end if conversion_id else None,
+                    "revenue": revenue,
+                    "touch_index": index,
+                    "n_touches": len(touches),
+                    "session_key": f"{user}-{number}-{index}",
+                    "touch_ts": touch_ts,
+                    "channel": channel,
+                    "platform": PLATFORM.get(campaign),
+                    "campaign_id": campaign,
+                    "path_end_date": end,
+                }
+            )
     return rows
 
 
 def rule_based_rows() -> list[dict]:
     """A stand-in for part 1's credits: first / last touch 1, the other models linear."""
     rows = []
-    for user, touches, conversion_id, end, revenue in JOURNEYS:
+    for user, touches, conversion_id, end, revenue in JOURNEYS:  # noqa: B007
         if not conversion_id:
             continue
         n = len(touches)
@@ -111,15 +138,28 @@ def rule_based_rows() -> list[dict]:
                     credit = 1.0 if index == n - 1 else 0.0
                 else:
                     credit = 1.0 / n
-                rows.append({"model": model, "conversion_id": conversion_id, "conversion_date": end,
-                             "revenue": revenue, "channel": channel, "platform": PLATFORM.get(campaign),
-                             "campaign_id": campaign, "credit": credit, "attributed_revenue": credit * revenue})
+                rows.append(
+                    {
+                        "model": model,
+                        "conversion_id": conversion_id,
+                        "conversion_date": end,
+                        "revenue": revenue,
+                        "channel": channel,
+                        "platform": PLATFORM.get(campaign),
+                        "campaign_id": campaign,
+                        "credit": credit,
+                        "attributed_revenue": credit * revenue,
+                    }
+                )
     return rows
 
 
 def journeys_in_window(window_start: date, window_end: date):
-    return [([c for c, _ in touches], conversion_id is not None)
-            for _, touches, conversion_id, end, _ in JOURNEYS if window_start <= end < window_end]
+    return [
+        ([c for c, _ in touches], conversion_id is not None)
+        for _, touches, conversion_id, end, _ in JOURNEYS
+        if window_start <= end < window_end
+    ]
 
 
 def expected_weights(window_start: date, window_end: date) -> dict[tuple[str, str], dict]:
@@ -178,19 +218,35 @@ def make_project(work: Path) -> Path:
     for name, file in STAND_INS.items():
         (folder / f"{name}.sql").write_text(
             "{{ config(enabled=var('ga4_enabled', true), materialized='table') }}\n"
-            f"select * from read_parquet('{data / (file + '.parquet')}')\n")
+            f"select * from read_parquet('{data / (file + '.parquet')}')\n"
+        )
     return project
 
 
 def run_dbt(work: Path, project: Path, lake: Path, warehouse: Path, args: list[str]):
     env = dict(os.environ)
-    env.update({
-        "ADWH_LAKE_DIR": str(lake), "ADWH_WAREHOUSE": str(warehouse), "ADWH_REPORTING_CURRENCY": "USD",
-        "DBT_LOG_PATH": str(work / "logs"), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    })
+    env.update(
+        {
+            "ADWH_LAKE_DIR": str(lake),
+            "ADWH_WAREHOUSE": str(warehouse),
+            "ADWH_REPORTING_CURRENCY": "USD",
+            "DBT_LOG_PATH": str(work / "logs"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
+    )
     # Google Ads (spend) and GA4 switched on, through --vars as the orchestration layer passes it
-    cmd = [DBT, *with_source_vars(args, ["google_ads", "ga4"]), "--profiles-dir", str(REPO), "--project-dir",
-           str(project), "--target", "duckdb", "--target-path", str(work / "target")]
+    cmd = [
+        DBT,
+        *with_source_vars(args, ["google_ads", "ga4"]),
+        "--profiles-dir",
+        str(REPO),
+        "--project-dir",
+        str(project),
+        "--target",
+        "duckdb",
+        "--target-path",
+        str(work / "target"),
+    ]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
 
 
@@ -215,26 +271,59 @@ def built(tmp_path_factory):
     work = tmp_path_factory.mktemp("dbt_attribution")
     project = make_project(work)
     lake, warehouse = work / "lake", work / "warehouse.duckdb"
-    write_table(lake, "google_ads", "ad_stats", D1, [
-        google_row(D1, "G1", "Search Brand", "SEARCH", "AG1", "A1", 1000, 50, 55, 40_000_000, 1.0, 10.0, 0,
-                   currency="USD"),
-    ])
-    write_table(lake, "google_ads", "ad_stats", D2, [
-        google_row(D2, "G1", "Search Brand", "SEARCH", "AG1", "A1", 1000, 50, 55, 20_000_000, 1.0, 10.0, 0,
-                   currency="USD"),
-        # spend without any attributed conversion
-        google_row(D2, "G2", "Display Remarketing", "DISPLAY", "AG2", "A3", 5000, 5, 5, 8_000_000, 0.0, 0.0, 0,
-                   currency="USD"),
-    ])
+    write_table(
+        lake,
+        "google_ads",
+        "ad_stats",
+        D1,
+        [
+            google_row(
+                D1, "G1", "Search Brand", "SEARCH", "AG1", "A1", 1000, 50, 55, 40_000_000, 1.0, 10.0, 0, currency="USD"
+            ),
+        ],
+    )
+    write_table(
+        lake,
+        "google_ads",
+        "ad_stats",
+        D2,
+        [
+            google_row(
+                D2, "G1", "Search Brand", "SEARCH", "AG1", "A1", 1000, 50, 55, 20_000_000, 1.0, 10.0, 0, currency="USD"
+            ),
+            # spend without any attributed conversion
+            google_row(
+                D2,
+                "G2",
+                "Display Remarketing",
+                "DISPLAY",
+                "AG2",
+                "A3",
+                5000,
+                5,
+                5,
+                8_000_000,
+                0.0,
+                0.0,
+                0,
+                currency="USD",
+            ),
+        ],
+    )
     check(run_dbt(work, project, lake, warehouse, ["build", *SELECT]))
     return {"work": work, "project": project, "lake": lake, "warehouse": warehouse}
 
 
 def weights_of(warehouse: Path) -> dict[tuple[str, str], dict]:
-    rows = query(warehouse, "select model, channel, removal_effect, shapley_value, share, window_start, window_end "
-                            "from marts.mart_attribution_channel_weights")
-    return {(m, c): {"value": re if m == "markov" else sv, "share": s, "window": (ws, we)}
-            for m, c, re, sv, s, ws, we in rows}
+    rows = query(
+        warehouse,
+        "select model, channel, removal_effect, shapley_value, share, window_start, window_end "
+        "from marts.mart_attribution_channel_weights",
+    )
+    return {
+        (m, c): {"value": re if m == "markov" else sv, "share": s, "window": (ws, we)}
+        for m, c, re, sv, s, ws, we in rows
+    }
 
 
 def assert_weights_match(actual, expected, window):
@@ -264,24 +353,36 @@ def test_sql_aggregates_equal_python_helpers(built):
     wh = built["warehouse"]
     window = (D2 + timedelta(days=1) - timedelta(days=90), D2 + timedelta(days=1))
     paths = journeys_in_window(*window)
-    transitions = sorted(query(wh, "select from_state, to_state, transitions "
-                                   "from intermediate.int_attribution__markov_transitions_counted"))
+    transitions = sorted(
+        query(
+            wh, "select from_state, to_state, transitions from intermediate.int_attribution__markov_transitions_counted"
+        )
+    )
     assert transitions == transitions_from_paths(paths)
-    sets = {frozenset(s.split("|")): (c, p) for s, c, p in query(
-        wh, "select channel_set, conversions, paths "
-            "from intermediate.int_attribution__shapley_channel_sets_counted")}
+    sets = {
+        frozenset(s.split("|")): (c, p)
+        for s, c, p in query(
+            wh, "select channel_set, conversions, paths from intermediate.int_attribution__shapley_channel_sets_counted"
+        )
+    }
     assert {k: c for k, (c, _) in sets.items()} == channel_sets_from_paths(paths)
     assert sum(p for _, p in sets.values()) == len(paths)
-    (canonical,) = query(wh, "select channel_set from intermediate.int_attribution__shapley_channel_sets_counted "
-                             "where channel_set like '%Email%' and channel_set like '%Organic%'")[0:1]
+    (canonical,) = query(
+        wh,
+        "select channel_set from intermediate.int_attribution__shapley_channel_sets_counted "
+        "where channel_set like '%Email%' and channel_set like '%Organic%'",
+    )[0:1]
     assert canonical[0] == "Email|Organic Search"  # sorted, '|'-joined
 
 
 def test_mart_data_driven_split(built):
     wh = built["warehouse"]
     expected = expected_data_driven_mart(weights_of(wh))
-    rows = query(wh, "select conversion_date, channel, campaign_id, model, attributed_conversions "
-                     "from marts.mart_attribution where model in ('markov', 'shapley') and attributed_conversions <> 0")
+    rows = query(
+        wh,
+        "select conversion_date, channel, campaign_id, model, attributed_conversions "
+        "from marts.mart_attribution where model in ('markov', 'shapley') and attributed_conversions <> 0",
+    )
     actual = {(d, c, k, m): v for d, c, k, m, v in rows}
     assert set(actual) == {k for k, v in expected.items() if v != 0}
     for key, value in actual.items():
@@ -302,8 +403,11 @@ def test_mart_sums_per_day_equal_conversions(built):
         if conversion_id:
             conversions[end] += 1
             revenue[end] += rev
-    rows = query(wh, "select model, conversion_date, sum(attributed_conversions), sum(attributed_revenue) "
-                     "from marts.mart_attribution group by 1, 2")
+    rows = query(
+        wh,
+        "select model, conversion_date, sum(attributed_conversions), sum(attributed_revenue) "
+        "from marts.mart_attribution group by 1, 2",
+    )
     sums = {(m, d): (c, r) for m, d, c, r in rows}
     for model in RULE_BASED + DATA_DRIVEN:
         for day in conversions:
@@ -318,14 +422,20 @@ def test_mart_sums_per_day_equal_conversions(built):
 
 def test_mart_spend_and_roas(built):
     wh = built["warehouse"]
-    rows = query(wh, "select model, attributed_conversions, attributed_revenue, spend_reporting, roas "
-                     "from marts.mart_attribution where conversion_date = '2024-03-02' and campaign_id = 'G2'")
+    rows = query(
+        wh,
+        "select model, attributed_conversions, attributed_revenue, spend_reporting, roas "
+        "from marts.mart_attribution where conversion_date = '2024-03-02' and campaign_id = 'G2'",
+    )
     # spend without attributed conversions appears once per model, with 0 conversions
     assert sorted(r[0] for r in rows) == sorted(RULE_BASED + DATA_DRIVEN)
     for _, conv, rev, spend, roas in rows:
         assert (conv, rev) == (0, 0) and spend == pytest.approx(8.0) and roas == 0
-    (linear_g1,) = query(wh, "select attributed_revenue, spend_reporting, roas from marts.mart_attribution "
-                             "where model = 'linear' and conversion_date = '2024-03-01' and campaign_id = 'G1'")
+    (linear_g1,) = query(
+        wh,
+        "select attributed_revenue, spend_reporting, roas from marts.mart_attribution "
+        "where model = 'linear' and conversion_date = '2024-03-01' and campaign_id = 'G1'",
+    )
     # T1: 2 of 3 touches on G1 -> 2/3 of 100
     assert linear_g1[0] == pytest.approx(200 / 3) and linear_g1[1] == pytest.approx(40.0)
     assert linear_g1[2] == pytest.approx(200 / 3 / 40.0)
@@ -338,12 +448,22 @@ def test_run_window_from_max_date(built, tmp_path):
     """--vars max_date: window = [max_date - 90 days, max_date); D2's paths drop out."""
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(built["warehouse"], warehouse)
-    result = run_dbt(tmp_path, built["project"], built["lake"], warehouse, [
-        "build", "--select", "int_attribution__markov_transitions_counted+",
-        "int_attribution__shapley_channel_sets_counted+",
-        "--indirect-selection", "cautious",
-        "--vars", json.dumps({"min_date": "2024-03-01", "max_date": "2024-03-02"}),
-    ])
+    result = run_dbt(
+        tmp_path,
+        built["project"],
+        built["lake"],
+        warehouse,
+        [
+            "build",
+            "--select",
+            "int_attribution__markov_transitions_counted+",
+            "int_attribution__shapley_channel_sets_counted+",
+            "--indirect-selection",
+            "cautious",
+            "--vars",
+            json.dumps({"min_date": "2024-03-01", "max_date": "2024-03-02"}),
+        ],
+    )
     check(result)
     window = (D2 - timedelta(days=90), D2)
     expected = expected_weights(*window)
@@ -357,14 +477,34 @@ def test_shapley_more_than_15_channels_fails_build(built, tmp_path):
     project = make_project(work)
     rows = []
     for i in range(16):
-        rows.append({"path_id": f"p{i}", "user_pseudo_id": f"u{i}", "is_converting": True, "conversion_id": f"p{i}",
-                     "conversion_ts": datetime(2024, 3, 1, 12), "conversion_date": D1, "revenue": 1.0,
-                     "touch_index": 1, "n_touches": 1, "session_key": f"s{i}", "touch_ts": datetime(2024, 3, 1, 11),
-                     "channel": f"Channel {i:02d}", "platform": None, "campaign_id": None, "path_end_date": D1})
+        rows.append(
+            {
+                "path_id": f"p{i}",
+                "user_pseudo_id": f"u{i}",
+                "is_converting": True,
+                "conversion_id": f"p{i}",
+                "conversion_ts": datetime(2024, 3, 1, 12),
+                "conversion_date": D1,
+                "revenue": 1.0,
+                "touch_index": 1,
+                "n_touches": 1,
+                "session_key": f"s{i}",
+                "touch_ts": datetime(2024, 3, 1, 11),
+                "channel": f"Channel {i:02d}",
+                "platform": None,
+                "campaign_id": None,
+                "path_end_date": D1,
+            }
+        )
     pq.write_table(pa.Table.from_pylist(rows, schema=pa.schema(PATH_FIELDS)), work / "stand_in" / "paths.parquet")
     warehouse = work / "warehouse.duckdb"
-    result = run_dbt(work, project, built["lake"], warehouse, [
-        "run", "--select", "+int_attribution__channel_weights_solved", "--exclude", "resource_type:seed"])
+    result = run_dbt(
+        work,
+        project,
+        built["lake"],
+        warehouse,
+        ["run", "--select", "+int_attribution__channel_weights_solved", "--exclude", "resource_type:seed"],
+    )
     assert result.returncode != 0
     assert "limited to 15 channels" in result.stdout + result.stderr
 

@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import sys
 from collections import defaultdict
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from fnmatch import fnmatchcase
 from pathlib import Path
 
@@ -39,17 +39,13 @@ HALF_LIFE_DAYS = 7.0
 MODELS = ("first_touch", "last_touch", "last_non_direct", "linear", "position_based", "time_decay")
 TOL = 1e-9
 
-SCHEMAS = {
-    ("ga4", name): schema for name, schema in ga4.SCHEMAS.items()
-} | {
-    ("google_ads", name): schema for name, schema in google_ads.SCHEMAS.items()
-} | {
-    ("meta_ads", name): schema for name, schema in meta_ads.SCHEMAS.items()
-} | {
-    ("mailchimp", name): schema for name, schema in mailchimp.SCHEMAS.items()
-} | {
-    ("klaviyo", name): schema for name, schema in klaviyo.SCHEMAS.items()
-}
+SCHEMAS = (
+    {("ga4", name): schema for name, schema in ga4.SCHEMAS.items()}
+    | {("google_ads", name): schema for name, schema in google_ads.SCHEMAS.items()}
+    | {("meta_ads", name): schema for name, schema in meta_ads.SCHEMAS.items()}
+    | {("mailchimp", name): schema for name, schema in mailchimp.SCHEMAS.items()}
+    | {("klaviyo", name): schema for name, schema in klaviyo.SCHEMAS.items()}
+)
 
 
 def write_table(lake: Path, source: str, table: str, day: date, rows: list[dict]) -> None:
@@ -57,7 +53,7 @@ def write_table(lake: Path, source: str, table: str, day: date, rows: list[dict]
     schema = SCHEMAS[(source, table)]
     full = []
     for number, row in enumerate(rows, start=1):
-        record = {name: None for name in schema.names}
+        record = dict.fromkeys(schema.names)
         record.update({"source_file": f"{source}_{day.isoformat()}.json", "record_number": number})
         record.update(row)
         full.append(record)
@@ -69,7 +65,7 @@ def write_table(lake: Path, source: str, table: str, day: date, rows: list[dict]
 # =========================================================================== the journeys
 def ts(text: str) -> datetime:
     """'2024-03-01 08:00:00.250000' as an aware UTC datetime."""
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 # Google Ads campaigns and their types (the Display override needs them)
@@ -79,21 +75,68 @@ GOOGLE_CAMPAIGNS = {"111": "SEARCH", "222": "DISPLAY"}
 SESSIONS = [
     # u1: Paid Search, Email (mailchimp), Direct -> T1 (bought twice: duplicate event);
     #     then Paid Social -> T2 (path starts after T1); then Organic = non-converting tail
-    ("u1", 1, "2024-03-01 08:00:00.250000", {"url_gclid": "gc1", "url_utm_source": "google", "url_utm_medium": "cpc",
-                                              "url_utm_campaign": "111", "traffic_source": "google", "traffic_medium": "cpc",
-                                              "traffic_campaign_id": "111", "traffic_gclid": "gc1"}),
-    ("u1", 2, "2024-03-02 09:30:15", {"url_mc_cid": "mc77", "url_utm_source": "mailchimp", "url_utm_medium": "email",
-                                      "url_utm_campaign": "mc77", "traffic_source": "mailchimp", "traffic_medium": "email",
-                                      "traffic_campaign_id": "mc77"}),
+    (
+        "u1",
+        1,
+        "2024-03-01 08:00:00.250000",
+        {
+            "url_gclid": "gc1",
+            "url_utm_source": "google",
+            "url_utm_medium": "cpc",
+            "url_utm_campaign": "111",
+            "traffic_source": "google",
+            "traffic_medium": "cpc",
+            "traffic_campaign_id": "111",
+            "traffic_gclid": "gc1",
+        },
+    ),
+    (
+        "u1",
+        2,
+        "2024-03-02 09:30:15",
+        {
+            "url_mc_cid": "mc77",
+            "url_utm_source": "mailchimp",
+            "url_utm_medium": "email",
+            "url_utm_campaign": "mc77",
+            "traffic_source": "mailchimp",
+            "traffic_medium": "email",
+            "traffic_campaign_id": "mc77",
+        },
+    ),
     ("u1", 3, "2024-03-03 14:00:00", {"traffic_source": "(direct)", "traffic_medium": "(none)"}),
-    ("u1", 4, "2024-03-04 10:00:00", {"url_fbclid": "fb1", "url_utm_source": "facebook", "url_utm_medium": "paid_social",
-                                      "url_utm_campaign": "M1", "url_utm_id": "M1"}),
+    (
+        "u1",
+        4,
+        "2024-03-04 10:00:00",
+        {
+            "url_fbclid": "fb1",
+            "url_utm_source": "facebook",
+            "url_utm_medium": "paid_social",
+            "url_utm_campaign": "M1",
+            "url_utm_id": "M1",
+        },
+    ),
     ("u1", 5, "2024-03-05 11:00:00", {"traffic_source": "google", "traffic_medium": "organic"}),
     # u2: Display (gclid on a DISPLAY campaign), Email (klaviyo), Referral, Direct -> T3
-    ("u2", 1, "2024-03-01 12:00:00", {"url_gclid": "gc2", "url_utm_source": "google", "url_utm_medium": "cpc",
-                                      "url_utm_campaign": "222", "url_utm_id": "222"}),
-    ("u2", 2, "2024-03-02 12:00:00", {"url_utm_source": "klaviyo", "url_utm_medium": "email", "url_utm_campaign": "K1",
-                                      "url_utm_id": "K1"}),
+    (
+        "u2",
+        1,
+        "2024-03-01 12:00:00",
+        {
+            "url_gclid": "gc2",
+            "url_utm_source": "google",
+            "url_utm_medium": "cpc",
+            "url_utm_campaign": "222",
+            "url_utm_id": "222",
+        },
+    ),
+    (
+        "u2",
+        2,
+        "2024-03-02 12:00:00",
+        {"url_utm_source": "klaviyo", "url_utm_medium": "email", "url_utm_campaign": "K1", "url_utm_id": "K1"},
+    ),
     ("u2", 3, "2024-03-02 18:00:00.500000", {"traffic_source": "blog.example", "traffic_medium": "referral"}),
     ("u2", 4, "2024-03-03 07:00:00", {"traffic_source": "(direct)", "traffic_medium": "(none)"}),
     # u3: one Direct session -> T4 (all-Direct, single touch)
@@ -101,14 +144,22 @@ SESSIONS = [
     # u4: an organic session 44 days before T5 (outside the 30-day lookback), then
     #     facebook / paid_social without fbclid -> T5 the next day within the same session
     ("u4", 1, "2024-01-20 10:00:00", {"traffic_source": "google", "traffic_medium": "organic"}),
-    ("u4", 2, "2024-03-03 16:00:00", {"url_utm_source": "facebook", "url_utm_medium": "paid_social",
-                                      "url_utm_campaign": "M1"}),
+    (
+        "u4",
+        2,
+        "2024-03-03 16:00:00",
+        {"url_utm_source": "facebook", "url_utm_medium": "paid_social", "url_utm_campaign": "M1"},
+    ),
     # u5: never converts
     ("u5", 1, "2024-03-01 09:00:00", {"traffic_source": "google", "traffic_medium": "organic"}),
     ("u5", 2, "2024-03-02 09:00:00", {"url_gclid": "gc5", "url_utm_campaign": "111"}),
     # u7: Google search click -> T7 the same day
-    ("u7", 1, "2024-03-03 08:00:00", {"url_gclid": "gc7", "url_utm_source": "google", "url_utm_medium": "cpc",
-                                      "url_utm_campaign": "111"}),
+    (
+        "u7",
+        1,
+        "2024-03-03 08:00:00",
+        {"url_gclid": "gc7", "url_utm_source": "google", "url_utm_medium": "cpc", "url_utm_campaign": "111"},
+    ),
     # u8: Organic, then two Google search clicks 3.5 days apart -> T8 (fractional time decay)
     ("u8", 1, "2024-03-01 00:00:00", {"traffic_source": "bing", "traffic_medium": "organic"}),
     ("u8", 2, "2024-03-01 06:00:00", {"url_gclid": "gc8a", "url_utm_campaign": "111"}),
@@ -133,10 +184,20 @@ def ga4_partitions() -> dict[date, tuple[list[dict], list[dict]]]:
     days: dict[date, tuple[list[dict], list[dict]]] = defaultdict(lambda: ([], []))
 
     def add(name: str, when: datetime, user: str, session_id: int, page: str, extra: dict) -> None:
-        us = int((when - datetime(1970, 1, 1, tzinfo=timezone.utc)) / timedelta(microseconds=1))
+        us = int((when - datetime(1970, 1, 1, tzinfo=UTC)) / timedelta(microseconds=1))
         events, params = days[when.date()]
-        events.append({"event_date": when.date(), "event_timestamp_us": us, "event_ts": when, "event_name": name,
-                       "user_pseudo_id": user, "ga_session_id": session_id, "page_location": page, **extra})
+        events.append(
+            {
+                "event_date": when.date(),
+                "event_timestamp_us": us,
+                "event_ts": when,
+                "event_name": name,
+                "user_pseudo_id": user,
+                "ga_session_id": session_id,
+                "page_location": page,
+                **extra,
+            }
+        )
         common = {"event_timestamp_us": us, "event_name": name, "user_pseudo_id": user}
         params.append({**common, "key": "ga_session_id", "int_value": session_id})
         params.append({**common, "key": "page_location", "string_value": page})
@@ -147,8 +208,14 @@ def ga4_partitions() -> dict[date, tuple[list[dict], list[dict]]]:
         add("session_start", ts(start), user, session_id, page, traffic)
         add("page_view", ts(start) + timedelta(seconds=1), user, session_id, page, {})
     for transaction_id, user, session_id, when, revenue in PURCHASES:
-        add("purchase", ts(when), user, session_id, "https://shop.example/checkout/thank-you",
-            {"transaction_id": transaction_id, "purchase_revenue": revenue, "currency": "USD"})
+        add(
+            "purchase",
+            ts(when),
+            user,
+            session_id,
+            "https://shop.example/checkout/thank-you",
+            {"transaction_id": transaction_id, "purchase_revenue": revenue, "currency": "USD"},
+        )
     return days
 
 
@@ -157,29 +224,62 @@ D1, D2, D3, D4 = date(2024, 3, 1), date(2024, 3, 2), date(2024, 3, 3), date(2024
 
 def google_row(day, campaign_id, ad_id, conversions, value, view_through):
     return {
-        "segment_date": day, "customer_id": "1234567890", "customer_name": "Shop US", "currency_code": "USD",
-        "time_zone": "America/New_York", "campaign_id": campaign_id, "campaign_name": f"C {campaign_id}",
-        "advertising_channel_type": GOOGLE_CAMPAIGNS[campaign_id], "ad_group_id": f"AG{campaign_id}",
-        "ad_group_name": "AG", "ad_id": ad_id, "impressions": 1000, "clicks": 30, "interactions": 31,
-        "cost_micros": 10_000_000, "conversions": conversions, "conversions_value": value,
-        "view_through_conversions": view_through, "source_format": "api_json",
+        "segment_date": day,
+        "customer_id": "1234567890",
+        "customer_name": "Shop US",
+        "currency_code": "USD",
+        "time_zone": "America/New_York",
+        "campaign_id": campaign_id,
+        "campaign_name": f"C {campaign_id}",
+        "advertising_channel_type": GOOGLE_CAMPAIGNS[campaign_id],
+        "ad_group_id": f"AG{campaign_id}",
+        "ad_group_name": "AG",
+        "ad_id": ad_id,
+        "impressions": 1000,
+        "clicks": 30,
+        "interactions": 31,
+        "cost_micros": 10_000_000,
+        "conversions": conversions,
+        "conversions_value": value,
+        "view_through_conversions": view_through,
+        "source_format": "api_json",
     }
 
 
 def meta_insight(day):
     return {
-        "date_start": day, "date_stop": day, "account_id": "act_9", "account_name": "Shop", "account_currency": "USD",
-        "account_timezone": "America/New_York", "campaign_id": "M1", "campaign_name": "Prospecting", "adset_id": "S1",
-        "adset_name": "LAL", "ad_id": "MA1", "ad_name": "Ad", "impressions": 2000, "clicks": 50,
-        "inline_link_clicks": 40, "spend": 20.0, "reach": 1500, "attribution_setting": "7d_click_1d_view",
+        "date_start": day,
+        "date_stop": day,
+        "account_id": "act_9",
+        "account_name": "Shop",
+        "account_currency": "USD",
+        "account_timezone": "America/New_York",
+        "campaign_id": "M1",
+        "campaign_name": "Prospecting",
+        "adset_id": "S1",
+        "adset_name": "LAL",
+        "ad_id": "MA1",
+        "ad_name": "Ad",
+        "impressions": 2000,
+        "clicks": 50,
+        "inline_link_clicks": 40,
+        "spend": 20.0,
+        "reach": 1500,
+        "attribution_setting": "7d_click_1d_view",
     }
 
 
 def meta_actions(day, counts: dict[str, float], values: dict[str, float]):
     rows = []
     for action_type in ("purchase", "omni_purchase", "offsite_conversion.fb_pixel_purchase"):  # same purchases
-        base = {"account_id": "act_9", "campaign_id": "M1", "adset_id": "S1", "ad_id": "MA1", "date_start": day,
-                "action_type": action_type}
+        base = {
+            "account_id": "act_9",
+            "campaign_id": "M1",
+            "adset_id": "S1",
+            "ad_id": "MA1",
+            "date_start": day,
+            "action_type": action_type,
+        }
         rows += [{**base, "kind": "action", "attribution_window": w, "value": v} for w, v in counts.items()]
         rows += [{**base, "kind": "action_value", "attribution_window": w, "value": v} for w, v in values.items()]
     return rows
@@ -187,19 +287,42 @@ def meta_actions(day, counts: dict[str, float], values: dict[str, float]):
 
 def mailchimp_row(emails_sent, opens, clicks):
     return {
-        "campaign_id": "mc77", "campaign_title": "News", "list_id": "L1", "subject_line": "Hi", "campaign_type": "regular",
-        "send_time": datetime(2024, 3, 1, 8, 0, tzinfo=timezone.utc), "emails_sent": emails_sent, "hard_bounces": 0,
-        "soft_bounces": 0, "syntax_errors": 0, "opens_total": opens, "unique_opens": opens, "proxy_excluded_opens": opens,
-        "proxy_excluded_unique_opens": opens, "clicks_total": clicks, "unique_clicks": clicks,
-        "unique_subscriber_clicks": clicks, "unsubscribed": 0,
+        "campaign_id": "mc77",
+        "campaign_title": "News",
+        "list_id": "L1",
+        "subject_line": "Hi",
+        "campaign_type": "regular",
+        "send_time": datetime(2024, 3, 1, 8, 0, tzinfo=UTC),
+        "emails_sent": emails_sent,
+        "hard_bounces": 0,
+        "soft_bounces": 0,
+        "syntax_errors": 0,
+        "opens_total": opens,
+        "unique_opens": opens,
+        "proxy_excluded_opens": opens,
+        "proxy_excluded_unique_opens": opens,
+        "clicks_total": clicks,
+        "unique_clicks": clicks,
+        "unique_subscriber_clicks": clicks,
+        "unsubscribed": 0,
     }
 
 
 def klaviyo_row(conversions, value):
     return {
-        "send_channel": "email", "campaign_id": "K1", "campaign_message_id": "K1-m1", "recipients": 500, "delivered": 495,
-        "bounced": 5, "opens": 120, "opens_unique": 100, "clicks": 12, "clicks_unique": 10, "unsubscribes": 0,
-        "conversions": conversions, "conversion_value": value,
+        "send_channel": "email",
+        "campaign_id": "K1",
+        "campaign_message_id": "K1-m1",
+        "recipients": 500,
+        "delivered": 495,
+        "bounced": 5,
+        "opens": 120,
+        "opens_unique": 100,
+        "clicks": 12,
+        "clicks_unique": 10,
+        "unsubscribes": 0,
+        "conversions": conversions,
+        "conversion_value": value,
     }
 
 
@@ -208,17 +331,39 @@ def build_lake(lake: Path) -> None:
         write_table(lake, "ga4", "events", day, events)
         write_table(lake, "ga4", "event_params", day, params)
 
-    write_table(lake, "google_ads", "ad_stats", D1, [
-        google_row(D1, "111", "A1", 2.5, 100.0, 1), google_row(D1, "222", "A2", 0.0, 0.0, 3)])
+    write_table(
+        lake,
+        "google_ads",
+        "ad_stats",
+        D1,
+        [google_row(D1, "111", "A1", 2.5, 100.0, 1), google_row(D1, "222", "A2", 0.0, 0.0, 3)],
+    )
     write_table(lake, "google_ads", "ad_stats", D3, [google_row(D3, "111", "A1", 2.0, 140.0, 1)])
 
     write_table(lake, "meta_ads", "ad_insights", D1, [meta_insight(D1)])
-    write_table(lake, "meta_ads", "ad_actions", D1, meta_actions(
-        D1, {"1d_click": 2.0, "7d_click": 3.0, "28d_click": 5.0, "1d_view": 1.0, "default": 4.0},
-        {"1d_click": 100.0, "7d_click": 150.0, "28d_click": 250.0, "1d_view": 30.0, "default": 180.0}))
+    write_table(
+        lake,
+        "meta_ads",
+        "ad_actions",
+        D1,
+        meta_actions(
+            D1,
+            {"1d_click": 2.0, "7d_click": 3.0, "28d_click": 5.0, "1d_view": 1.0, "default": 4.0},
+            {"1d_click": 100.0, "7d_click": 150.0, "28d_click": 250.0, "1d_view": 30.0, "default": 180.0},
+        ),
+    )
     write_table(lake, "meta_ads", "ad_insights", D4, [meta_insight(D4)])
-    write_table(lake, "meta_ads", "ad_actions", D4, meta_actions(
-        D4, {"7d_click": 4.0, "28d_click": 4.0, "1d_view": 2.0}, {"7d_click": 200.0, "28d_click": 200.0, "1d_view": 90.0}))
+    write_table(
+        lake,
+        "meta_ads",
+        "ad_actions",
+        D4,
+        meta_actions(
+            D4,
+            {"7d_click": 4.0, "28d_click": 4.0, "1d_view": 2.0},
+            {"7d_click": 200.0, "28d_click": 200.0, "1d_view": 90.0},
+        ),
+    )
 
     write_table(lake, "mailchimp", "campaign_snapshots", D1, [mailchimp_row(1000, 200, 20)])
     write_table(lake, "mailchimp", "campaign_snapshots", D2, [mailchimp_row(1000, 260, 26)])
@@ -232,18 +377,24 @@ def classify(traffic: dict) -> tuple[str, str | None, str | None]:
     source = traffic.get("traffic_source") or traffic.get("url_utm_source")
     medium = traffic.get("traffic_medium") or traffic.get("url_utm_medium")
     campaign = traffic.get("traffic_campaign_id") or traffic.get("url_utm_campaign") or traffic.get("url_utm_id")
-    click_ids = {"gclid": traffic.get("url_gclid") or traffic.get("traffic_gclid"),
-                 "fbclid": traffic.get("url_fbclid"), "mc_cid": traffic.get("url_mc_cid")}
+    click_ids = {
+        "gclid": traffic.get("url_gclid") or traffic.get("traffic_gclid"),
+        "fbclid": traffic.get("url_fbclid"),
+        "mc_cid": traffic.get("url_mc_cid"),
+    }
     with CHANNEL_SEED.open() as fh:
         rules = [r for r in csv.DictReader(fh) if r["mapping_type"] == "ga4_session"]
 
     def like(value, pattern):  # SQL LIKE with only % wildcards in the seed ('_' matches itself here)
         return fnmatchcase((value or "").lower(), pattern.replace("%", "*"))
 
-    matching = [r for r in rules
-                if (not r["click_id_param"] or click_ids[r["click_id_param"]])
-                and (not r["source_pattern"] or like(source, r["source_pattern"]))
-                and (not r["medium_pattern"] or like(medium, r["medium_pattern"]))]
+    matching = [
+        r
+        for r in rules
+        if (not r["click_id_param"] or click_ids[r["click_id_param"]])
+        and (not r["source_pattern"] or like(source, r["source_pattern"]))
+        and (not r["medium_pattern"] or like(medium, r["medium_pattern"]))
+    ]
     channel = min(matching, key=lambda r: (int(r["priority"]), r["rule_description"]))["channel"]
     google_click = click_ids["gclid"] or ((source or "").lower(), (medium or "").lower()) == ("google", "cpc")
     if channel == "Paid Search" and google_click and GOOGLE_CAMPAIGNS.get(campaign) == "DISPLAY":
@@ -268,17 +419,25 @@ def expected_paths() -> dict[str, dict]:
     conversions = {}
     for transaction_id, user, session_id, when, revenue in PURCHASES:
         if transaction_id not in conversions or ts(when) < conversions[transaction_id]["ts"]:
-            conversions[transaction_id] = {"user": user, "ts": ts(when), "revenue": revenue,
-                                           "session_key": f"{user}-{session_id}"}
+            conversions[transaction_id] = {
+                "user": user,
+                "ts": ts(when),
+                "revenue": revenue,
+                "session_key": f"{user}-{session_id}",
+            }
     paths = {}
     for cid, conv in conversions.items():
-        previous = [c["ts"] for k, c in conversions.items() if c["user"] == conv["user"]
-                    and (c["ts"], k) < (conv["ts"], cid)]
+        previous = [
+            c["ts"] for k, c in conversions.items() if c["user"] == conv["user"] and (c["ts"], k) < (conv["ts"], cid)
+        ]
         start = max(previous) if previous else None
         limit = conv["ts"] - timedelta(days=LOOKBACK_DAYS)
-        touches = [s for s in sessions[conv["user"]]
-                   if (s[0] <= conv["ts"] and s[0] >= limit and (start is None or s[0] > start))
-                   or (s[1] == conv["session_key"] and s[0] <= conv["ts"])]
+        touches = [
+            s
+            for s in sessions[conv["user"]]
+            if (s[0] <= conv["ts"] and s[0] >= limit and (start is None or s[0] > start))
+            or (s[1] == conv["session_key"] and s[0] <= conv["ts"])
+        ]
         touches.sort()
         if not touches:
             touches = [(conv["ts"], None, "Direct", None, None)]
@@ -293,8 +452,9 @@ def expected_credits() -> dict[tuple[str, str, int], float]:
         n = len(touches)
         non_direct = [i for i, t in enumerate(touches, 1) if t[2] != "Direct"]
         last_non_direct = non_direct[-1] if non_direct else n
-        weights = [2 ** (-((path["ts"] - t[0]) / timedelta(microseconds=1) / 86_400_000_000) / HALF_LIFE_DAYS)
-                   for t in touches]
+        weights = [
+            2 ** (-((path["ts"] - t[0]) / timedelta(microseconds=1) / 86_400_000_000) / HALF_LIFE_DAYS) for t in touches
+        ]
         for i in range(1, n + 1):
             if n == 1:
                 position = 1.0
@@ -314,16 +474,28 @@ def expected_credits() -> dict[tuple[str, str, int], float]:
 # =========================================================================== running dbt
 def run_dbt(workdir: Path, lake: Path, warehouse: Path, args: list[str]):
     env = dict(os.environ)
-    env.update({
-        "ADWH_LAKE_DIR": str(lake),
-        "ADWH_WAREHOUSE": str(warehouse),
-        "ADWH_REPORTING_CURRENCY": "USD",
-        "DBT_LOG_PATH": str(workdir / "logs"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    })
+    env.update(
+        {
+            "ADWH_LAKE_DIR": str(lake),
+            "ADWH_WAREHOUSE": str(warehouse),
+            "ADWH_REPORTING_CURRENCY": "USD",
+            "DBT_LOG_PATH": str(workdir / "logs"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
+    )
     # every source switched on, through --vars as the orchestration layer passes it
-    cmd = [DBT, *with_source_vars(args), "--profiles-dir", str(REPO), "--project-dir", str(PROJECT_DIR),
-           "--target", "duckdb", "--target-path", str(workdir / "target")]
+    cmd = [
+        DBT,
+        *with_source_vars(args),
+        "--profiles-dir",
+        str(REPO),
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--target",
+        "duckdb",
+        "--target-path",
+        str(workdir / "target"),
+    ]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
 
 
@@ -342,8 +514,11 @@ def rows(warehouse: Path, sql: str) -> list[dict]:
 
 
 # the attribution part of the graph (and its tests) plus the marts it feeds
-SELECT = ["+int_attribution__credits_rule_based", "+mart_conversions_by_touch_type",
-          "+mart_platform_claims_reconciliation"]
+SELECT = [
+    "+int_attribution__credits_rule_based",
+    "+mart_conversions_by_touch_type",
+    "+mart_platform_claims_reconciliation",
+]
 
 
 @pytest.fixture(scope="module")
@@ -363,14 +538,20 @@ def test_build_ran_the_invariants_and_unit_tests(built):
     names = {r["unique_id"].split(".")[2] for r in results}
     assert {"assert_rule_based_credits_sum_to_one", "assert_rule_based_daily_conversions_match"} <= names
     units = {r["unique_id"].split(".")[-1] for r in results if r["unique_id"].startswith("unit_test.")}
-    assert {"rule_based_credits_hand_computed", "paths_built_windows_tails_and_synthetic_touches",
-            "ga4_conversions_deduplicated_by_transaction_id", "ga4_sessions_channel_and_platform"} <= units
+    assert {
+        "rule_based_credits_hand_computed",
+        "paths_built_windows_tails_and_synthetic_touches",
+        "ga4_conversions_deduplicated_by_transaction_id",
+        "ga4_sessions_channel_and_platform",
+    } <= units
     assert all(r["status"] in ("success", "pass") for r in results)
 
 
 def test_conversions_deduplicated(built):
-    got = {r["conversion_id"]: r for r in rows(built["warehouse"],
-                                                "select * from intermediate.int_ga4__conversions_deduplicated")}
+    got = {
+        r["conversion_id"]: r
+        for r in rows(built["warehouse"], "select * from intermediate.int_ga4__conversions_deduplicated")
+    }
     assert sorted(got) == ["T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8"]  # T1 once
     assert got["T1"]["conversion_ts"] == datetime(2024, 3, 3, 14, 5, 30, 250000)  # the earliest of the two
     assert got["T1"]["session_key"] == "u1-3" and got["T1"]["revenue"] == 120.0
@@ -378,8 +559,10 @@ def test_conversions_deduplicated(built):
 
 
 def test_session_channels(built):
-    got = {r["session_key"]: (r["channel"], r["platform"], r["campaign_id"])
-           for r in rows(built["warehouse"], "select * from intermediate.int_ga4__sessions_classified")}
+    got = {
+        r["session_key"]: (r["channel"], r["platform"], r["campaign_id"])
+        for r in rows(built["warehouse"], "select * from intermediate.int_ga4__sessions_classified")
+    }
     expected = {f"{u}-{s}": classify(t) for u, s, _, t in SESSIONS}
     assert got == expected
     # spot checks of the second method itself
@@ -392,8 +575,9 @@ def test_session_channels(built):
 
 def test_paths(built):
     got = defaultdict(list)
-    for r in rows(built["warehouse"], "select * from intermediate.int_attribution__paths_built "
-                                      "order by path_id, touch_index"):
+    for r in rows(
+        built["warehouse"], "select * from intermediate.int_attribution__paths_built order by path_id, touch_index"
+    ):
         got[r["path_id"]].append(r)
     for cid, path in expected_paths().items():
         touches = got[cid]
@@ -415,8 +599,10 @@ def test_paths(built):
 
 def test_rule_based_credits_match_second_method(built):
     expected = expected_credits()
-    got = {(r["model"], r["conversion_id"], r["touch_index"]): r
-           for r in rows(built["warehouse"], "select * from intermediate.int_attribution__credits_rule_based")}
+    got = {
+        (r["model"], r["conversion_id"], r["touch_index"]): r
+        for r in rows(built["warehouse"], "select * from intermediate.int_attribution__credits_rule_based")
+    }
     assert set(got) == set(expected)
     revenue = {cid: p["revenue"] for cid, p in expected_paths().items()}
     for key, credit in expected.items():
@@ -435,9 +621,15 @@ def test_rule_based_credits_match_second_method(built):
 
 
 def test_conversions_by_touch_type(built):
-    got = {(r["report_date"], r["platform"], r["campaign_id"], r["touch_type"], r["attribution_window"]):
-           (r["conversions"], r["conversion_value"], r["currency"], r["is_default_window"])
-           for r in rows(built["warehouse"], "select * from marts.mart_conversions_by_touch_type")}
+    got = {
+        (r["report_date"], r["platform"], r["campaign_id"], r["touch_type"], r["attribution_window"]): (
+            r["conversions"],
+            r["conversion_value"],
+            r["currency"],
+            r["is_default_window"],
+        )
+        for r in rows(built["warehouse"], "select * from marts.mart_conversions_by_touch_type")
+    }
     assert got == {
         (D1, "google_ads", "111", "click_through", "click"): (2.5, 100.0, "USD", True),
         (D1, "google_ads", "111", "view_through", "view"): (1.0, None, "USD", True),
@@ -458,15 +650,20 @@ def test_conversions_by_touch_type(built):
         (D2, "klaviyo", "K1", "unsplit", "klaviyo_attribution_window"): (1.0, 40.0, None, True),
     }
     # default-window rows add up to the fact's conversions
-    fact = rows(built["warehouse"], "select sum(conversions_click_through) c, sum(conversions_view_through) v "
-                                    "from marts.fct_ad_performance_daily where platform in ('google_ads', 'meta_ads')")[0]
+    fact = rows(
+        built["warehouse"],
+        "select sum(conversions_click_through) c, sum(conversions_view_through) v "
+        "from marts.fct_ad_performance_daily where platform in ('google_ads', 'meta_ads')",
+    )[0]
     assert sum(v[0] for k, v in got.items() if v[3] and k[3] == "click_through") == pytest.approx(fact["c"])
     assert sum(v[0] for k, v in got.items() if v[3] and k[3] == "view_through") == pytest.approx(fact["v"])
 
 
 def test_platform_claims_reconciliation(built):
-    got = {(r["report_date"], r["platform"]): r
-           for r in rows(built["warehouse"], "select * from marts.mart_platform_claims_reconciliation")}
+    got = {
+        (r["report_date"], r["platform"]): r
+        for r in rows(built["warehouse"], "select * from marts.mart_platform_claims_reconciliation")
+    }
     credits = expected_credits()
     paths = expected_paths()
     first_party = defaultdict(float)
@@ -478,8 +675,16 @@ def test_platform_claims_reconciliation(built):
         daily[day] += credit
         if platform is not None:
             first_party[(day, platform)] += credit
-    reported = {(D1, "google_ads"), (D3, "google_ads"), (D1, "meta_ads"), (D4, "meta_ads"), (D1, "mailchimp"),
-                (D2, "mailchimp"), (D1, "klaviyo"), (D2, "klaviyo")}
+    reported = {
+        (D1, "google_ads"),
+        (D3, "google_ads"),
+        (D1, "meta_ads"),
+        (D4, "meta_ads"),
+        (D1, "mailchimp"),
+        (D2, "mailchimp"),
+        (D1, "klaviyo"),
+        (D2, "klaviyo"),
+    }
     assert set(got) == reported | set(first_party)
     for key, r in got.items():
         assert r["first_party_conversions"] == pytest.approx(first_party.get(key, 0.0), abs=TOL), key
@@ -498,11 +703,15 @@ def test_platform_claims_reconciliation(built):
     assert m["first_party_revenue"] == 110.0 and m["over_claim_ratio"] == 3.0
     # Google 2024-03-01 claims 2.5 + 4 = 6.5 but no GA4 conversion that day: ratio NULL
     g1 = got[(D1, "google_ads")]
-    assert g1["claimed_conversions_total"] == 6.5 and g1["first_party_conversions"] == 0 and g1["over_claim_ratio"] is None
+    assert (
+        g1["claimed_conversions_total"] == 6.5 and g1["first_party_conversions"] == 0 and g1["over_claim_ratio"] is None
+    )
     # Mailchimp claims nothing (NULL, not 0); it gets T1 from GA4 on 2024-03-03 (not a reported day)
     assert got[(D1, "mailchimp")]["claimed_conversions_total"] is None
     mc = got[(D3, "mailchimp")]
-    assert not mc["platform_reported"] and mc["first_party_conversions"] == 1.0 and mc["claimed_conversions_total"] is None
+    assert (
+        not mc["platform_reported"] and mc["first_party_conversions"] == 1.0 and mc["claimed_conversions_total"] is None
+    )
     k = got[(D2, "klaviyo")]
     assert k["claimed_conversions_unsplit"] == 1.0 and k["claimed_conversions_click_through"] is None
 
@@ -512,20 +721,51 @@ def test_incremental_window_replaces_touch_type_rows(built, tmp_path):
     shutil.copytree(built["lake"], lake)
     shutil.copy(built["warehouse"], warehouse)
     # Meta restates 2024-03-01: 7d_click grows from 3 to 6
-    write_table(lake, "meta_ads", "ad_actions", D1, meta_actions(D1, {"7d_click": 6.0, "1d_view": 1.0},
-                                                                 {"7d_click": 300.0, "1d_view": 30.0}))
-    before = rows(warehouse, "select count(*) n from marts.mart_conversions_by_touch_type where report_date <> '2024-03-01'")
-    check(run_dbt(tmp_path, lake, warehouse, [
-        "build", "--select", "mart_conversions_by_touch_type+", "+mart_conversions_by_touch_type",
-        "--exclude", "resource_type:seed", "--indirect-selection", "cautious",
-        "--vars", json.dumps({"min_date": "2024-03-01", "max_date": "2024-03-02"}),
-    ]))
-    got = {r["attribution_window"]: r["conversions"] for r in rows(
-        warehouse, "select * from marts.mart_conversions_by_touch_type where platform = 'meta_ads' "
-                   "and report_date = '2024-03-01'")}
+    write_table(
+        lake,
+        "meta_ads",
+        "ad_actions",
+        D1,
+        meta_actions(D1, {"7d_click": 6.0, "1d_view": 1.0}, {"7d_click": 300.0, "1d_view": 30.0}),
+    )
+    before = rows(
+        warehouse, "select count(*) n from marts.mart_conversions_by_touch_type where report_date <> '2024-03-01'"
+    )
+    check(
+        run_dbt(
+            tmp_path,
+            lake,
+            warehouse,
+            [
+                "build",
+                "--select",
+                "mart_conversions_by_touch_type+",
+                "+mart_conversions_by_touch_type",
+                "--exclude",
+                "resource_type:seed",
+                "--indirect-selection",
+                "cautious",
+                "--vars",
+                json.dumps({"min_date": "2024-03-01", "max_date": "2024-03-02"}),
+            ],
+        )
+    )
+    got = {
+        r["attribution_window"]: r["conversions"]
+        for r in rows(
+            warehouse,
+            "select * from marts.mart_conversions_by_touch_type where platform = 'meta_ads' "
+            "and report_date = '2024-03-01'",
+        )
+    }
     assert got == {"7d_click": 6.0, "1d_view": 1.0}  # 1d_click / 28d_click gone, nothing duplicated
-    after = rows(warehouse, "select count(*) n from marts.mart_conversions_by_touch_type where report_date <> '2024-03-01'")
+    after = rows(
+        warehouse, "select count(*) n from marts.mart_conversions_by_touch_type where report_date <> '2024-03-01'"
+    )
     assert after == before
-    (m,) = rows(warehouse, "select * from marts.mart_platform_claims_reconciliation "
-                           "where platform = 'meta_ads' and report_date = '2024-03-01'")
+    (m,) = rows(
+        warehouse,
+        "select * from marts.mart_platform_claims_reconciliation "
+        "where platform = 'meta_ads' and report_date = '2024-03-01'",
+    )
     assert m["claimed_conversions_click_through"] == 6.0

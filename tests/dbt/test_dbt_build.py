@@ -18,7 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -45,49 +45,132 @@ def _schema(*fields: tuple[str, pa.DataType]) -> pa.Schema:
     return pa.schema([pa.field(n, t) for n, t in fields] + LINEAGE)
 
 
-S, I, F, DT = pa.string(), pa.int64(), pa.float64(), pa.date32()
+S, I, F, DT = pa.string(), pa.int64(), pa.float64(), pa.date32()  # noqa: E741
 TS = pa.timestamp("us", tz="UTC")
 
 SCHEMAS = {
     ("google_ads", "ad_stats"): _schema(
-        ("segment_date", DT), ("customer_id", S), ("customer_name", S), ("currency_code", S), ("time_zone", S),
-        ("campaign_id", S), ("campaign_name", S), ("advertising_channel_type", S), ("ad_group_id", S),
-        ("ad_group_name", S), ("ad_id", S), ("impressions", I), ("clicks", I), ("interactions", I),
-        ("cost_micros", I), ("conversions", F), ("conversions_value", F), ("view_through_conversions", I),
+        ("segment_date", DT),
+        ("customer_id", S),
+        ("customer_name", S),
+        ("currency_code", S),
+        ("time_zone", S),
+        ("campaign_id", S),
+        ("campaign_name", S),
+        ("advertising_channel_type", S),
+        ("ad_group_id", S),
+        ("ad_group_name", S),
+        ("ad_id", S),
+        ("impressions", I),
+        ("clicks", I),
+        ("interactions", I),
+        ("cost_micros", I),
+        ("conversions", F),
+        ("conversions_value", F),
+        ("view_through_conversions", I),
         ("source_format", S),
     ),
     ("meta_ads", "ad_insights"): _schema(
-        ("date_start", DT), ("date_stop", DT), ("account_id", S), ("account_name", S), ("account_currency", S),
-        ("account_timezone", S), ("campaign_id", S), ("campaign_name", S), ("adset_id", S), ("adset_name", S),
-        ("ad_id", S), ("ad_name", S), ("impressions", I), ("clicks", I), ("inline_link_clicks", I), ("spend", F),
-        ("reach", I), ("attribution_setting", S),
+        ("date_start", DT),
+        ("date_stop", DT),
+        ("account_id", S),
+        ("account_name", S),
+        ("account_currency", S),
+        ("account_timezone", S),
+        ("campaign_id", S),
+        ("campaign_name", S),
+        ("adset_id", S),
+        ("adset_name", S),
+        ("ad_id", S),
+        ("ad_name", S),
+        ("impressions", I),
+        ("clicks", I),
+        ("inline_link_clicks", I),
+        ("spend", F),
+        ("reach", I),
+        ("attribution_setting", S),
     ),
     ("meta_ads", "ad_actions"): _schema(
-        ("account_id", S), ("campaign_id", S), ("adset_id", S), ("ad_id", S), ("date_start", DT), ("kind", S),
-        ("action_type", S), ("attribution_window", S), ("value", F),
+        ("account_id", S),
+        ("campaign_id", S),
+        ("adset_id", S),
+        ("ad_id", S),
+        ("date_start", DT),
+        ("kind", S),
+        ("action_type", S),
+        ("attribution_window", S),
+        ("value", F),
     ),
     ("mailchimp", "campaign_snapshots"): _schema(
-        ("campaign_id", S), ("campaign_title", S), ("list_id", S), ("subject_line", S), ("campaign_type", S),
-        ("send_time", TS), ("emails_sent", I), ("hard_bounces", I), ("soft_bounces", I), ("syntax_errors", I),
-        ("opens_total", I), ("unique_opens", I), ("proxy_excluded_opens", I), ("proxy_excluded_unique_opens", I),
-        ("clicks_total", I), ("unique_clicks", I), ("unique_subscriber_clicks", I), ("unsubscribed", I),
+        ("campaign_id", S),
+        ("campaign_title", S),
+        ("list_id", S),
+        ("subject_line", S),
+        ("campaign_type", S),
+        ("send_time", TS),
+        ("emails_sent", I),
+        ("hard_bounces", I),
+        ("soft_bounces", I),
+        ("syntax_errors", I),
+        ("opens_total", I),
+        ("unique_opens", I),
+        ("proxy_excluded_opens", I),
+        ("proxy_excluded_unique_opens", I),
+        ("clicks_total", I),
+        ("unique_clicks", I),
+        ("unique_subscriber_clicks", I),
+        ("unsubscribed", I),
     ),
     ("klaviyo", "campaign_snapshots"): _schema(
-        ("send_channel", S), ("campaign_id", S), ("campaign_message_id", S), ("recipients", I), ("delivered", I),
-        ("bounced", I), ("opens", I), ("opens_unique", I), ("clicks", I), ("clicks_unique", I),
-        ("unsubscribes", I), ("conversions", F), ("conversion_value", F),
+        ("send_channel", S),
+        ("campaign_id", S),
+        ("campaign_message_id", S),
+        ("recipients", I),
+        ("delivered", I),
+        ("bounced", I),
+        ("opens", I),
+        ("opens_unique", I),
+        ("clicks", I),
+        ("clicks_unique", I),
+        ("unsubscribes", I),
+        ("conversions", F),
+        ("conversion_value", F),
     ),
     ("ga4", "events"): _schema(
-        ("event_date", DT), ("event_timestamp_us", I), ("event_ts", TS), ("event_name", S), ("user_pseudo_id", S),
-        ("user_id", S), ("ga_session_id", I), ("page_location", S), ("page_referrer", S), ("traffic_source", S),
-        ("traffic_medium", S), ("traffic_campaign_id", S), ("traffic_campaign_name", S), ("traffic_gclid", S),
-        ("url_gclid", S), ("url_fbclid", S), ("url_mc_cid", S), ("url_mc_eid", S), ("url_utm_source", S),
-        ("url_utm_medium", S), ("url_utm_campaign", S), ("url_utm_id", S), ("transaction_id", S),
-        ("purchase_revenue", F), ("currency", S),
+        ("event_date", DT),
+        ("event_timestamp_us", I),
+        ("event_ts", TS),
+        ("event_name", S),
+        ("user_pseudo_id", S),
+        ("user_id", S),
+        ("ga_session_id", I),
+        ("page_location", S),
+        ("page_referrer", S),
+        ("traffic_source", S),
+        ("traffic_medium", S),
+        ("traffic_campaign_id", S),
+        ("traffic_campaign_name", S),
+        ("traffic_gclid", S),
+        ("url_gclid", S),
+        ("url_fbclid", S),
+        ("url_mc_cid", S),
+        ("url_mc_eid", S),
+        ("url_utm_source", S),
+        ("url_utm_medium", S),
+        ("url_utm_campaign", S),
+        ("url_utm_id", S),
+        ("transaction_id", S),
+        ("purchase_revenue", F),
+        ("currency", S),
     ),
     ("ga4", "event_params"): _schema(
-        ("event_timestamp_us", I), ("event_name", S), ("user_pseudo_id", S), ("key", S), ("string_value", S),
-        ("int_value", I), ("double_value", F),
+        ("event_timestamp_us", I),
+        ("event_name", S),
+        ("user_pseudo_id", S),
+        ("key", S),
+        ("string_value", S),
+        ("int_value", I),
+        ("double_value", F),
     ),
 }
 
@@ -97,7 +180,7 @@ def write_table(lake: Path, source: str, table: str, day: date, rows: list[dict]
     schema = SCHEMAS[(source, table)]
     full = []
     for number, row in enumerate(rows, start=1):
-        record = {name: None for name in schema.names}
+        record = dict.fromkeys(schema.names)
         record.update({"source_file": f"{source}_{day.isoformat()}.json", "record_number": number})
         record.update(row)
         full.append(record)
@@ -107,15 +190,43 @@ def write_table(lake: Path, source: str, table: str, day: date, rows: list[dict]
 
 
 # --------------------------------------------------------------------------- sample data
-def google_row(day, campaign_id, campaign_name, channel_type, ad_group_id, ad_id, impressions, clicks,
-               interactions, cost_micros, conversions, conversions_value, vtc, currency="EUR", customer_id="1234567890"):
+def google_row(
+    day,
+    campaign_id,
+    campaign_name,
+    channel_type,
+    ad_group_id,
+    ad_id,
+    impressions,
+    clicks,
+    interactions,
+    cost_micros,
+    conversions,
+    conversions_value,
+    vtc,
+    currency="EUR",
+    customer_id="1234567890",
+):
     return {
-        "segment_date": day, "customer_id": customer_id, "customer_name": "Shop DE", "currency_code": currency,
-        "time_zone": "Europe/Berlin", "campaign_id": campaign_id, "campaign_name": campaign_name,
-        "advertising_channel_type": channel_type, "ad_group_id": ad_group_id, "ad_group_name": f"AG {ad_group_id}",
-        "ad_id": ad_id, "impressions": impressions, "clicks": clicks, "interactions": interactions,
-        "cost_micros": cost_micros, "conversions": conversions, "conversions_value": conversions_value,
-        "view_through_conversions": vtc, "source_format": "api_json",
+        "segment_date": day,
+        "customer_id": customer_id,
+        "customer_name": "Shop DE",
+        "currency_code": currency,
+        "time_zone": "Europe/Berlin",
+        "campaign_id": campaign_id,
+        "campaign_name": campaign_name,
+        "advertising_channel_type": channel_type,
+        "ad_group_id": ad_group_id,
+        "ad_group_name": f"AG {ad_group_id}",
+        "ad_id": ad_id,
+        "impressions": impressions,
+        "clicks": clicks,
+        "interactions": interactions,
+        "cost_micros": cost_micros,
+        "conversions": conversions,
+        "conversions_value": conversions_value,
+        "view_through_conversions": vtc,
+        "source_format": "api_json",
     }
 
 
@@ -134,17 +245,35 @@ def google_day2():
 
 def meta_insight(day, ad_id, impressions, clicks, inline_link_clicks, spend):
     return {
-        "date_start": day, "date_stop": day, "account_id": "act_1", "account_currency": "USD",
-        "account_timezone": "America/New_York", "campaign_id": "M1", "campaign_name": "Prospecting",
-        "adset_id": "S1", "adset_name": "Lookalike", "ad_id": ad_id, "impressions": impressions, "clicks": clicks,
-        "inline_link_clicks": inline_link_clicks, "spend": spend, "attribution_setting": "7d_click_1d_view",
+        "date_start": day,
+        "date_stop": day,
+        "account_id": "act_1",
+        "account_currency": "USD",
+        "account_timezone": "America/New_York",
+        "campaign_id": "M1",
+        "campaign_name": "Prospecting",
+        "adset_id": "S1",
+        "adset_name": "Lookalike",
+        "ad_id": ad_id,
+        "impressions": impressions,
+        "clicks": clicks,
+        "inline_link_clicks": inline_link_clicks,
+        "spend": spend,
+        "attribution_setting": "7d_click_1d_view",
     }
 
 
 def meta_action(day, ad_id, kind, action_type, window, value):
     return {
-        "account_id": "act_1", "campaign_id": "M1", "adset_id": "S1", "ad_id": ad_id, "date_start": day,
-        "kind": kind, "action_type": action_type, "attribution_window": window, "value": value,
+        "account_id": "act_1",
+        "campaign_id": "M1",
+        "adset_id": "S1",
+        "ad_id": ad_id,
+        "date_start": day,
+        "kind": kind,
+        "action_type": action_type,
+        "attribution_window": window,
+        "value": value,
     }
 
 
@@ -169,39 +298,85 @@ def meta_actions_day1():
 
 def mailchimp_row(emails_sent, hard, soft, pe_unique_opens, unique_subscriber_clicks, clicks_total):
     return {
-        "campaign_id": "MC1", "campaign_title": "March Newsletter", "list_id": "L1", "campaign_type": "regular",
-        "send_time": datetime(2024, 3, 1, 8, 0, tzinfo=timezone.utc), "emails_sent": emails_sent,
-        "hard_bounces": hard, "soft_bounces": soft, "syntax_errors": 0, "opens_total": pe_unique_opens * 2,
-        "unique_opens": pe_unique_opens + 100, "proxy_excluded_opens": pe_unique_opens + 10,
-        "proxy_excluded_unique_opens": pe_unique_opens, "clicks_total": clicks_total, "unique_clicks": unique_subscriber_clicks,
-        "unique_subscriber_clicks": unique_subscriber_clicks, "unsubscribed": 1,
+        "campaign_id": "MC1",
+        "campaign_title": "March Newsletter",
+        "list_id": "L1",
+        "campaign_type": "regular",
+        "send_time": datetime(2024, 3, 1, 8, 0, tzinfo=UTC),
+        "emails_sent": emails_sent,
+        "hard_bounces": hard,
+        "soft_bounces": soft,
+        "syntax_errors": 0,
+        "opens_total": pe_unique_opens * 2,
+        "unique_opens": pe_unique_opens + 100,
+        "proxy_excluded_opens": pe_unique_opens + 10,
+        "proxy_excluded_unique_opens": pe_unique_opens,
+        "clicks_total": clicks_total,
+        "unique_clicks": unique_subscriber_clicks,
+        "unique_subscriber_clicks": unique_subscriber_clicks,
+        "unsubscribed": 1,
     }
 
 
 def klaviyo_row(message_id, delivered, opens_unique, clicks_unique, clicks, conversions, conversion_value):
     return {
-        "send_channel": "email", "campaign_id": "K1", "campaign_message_id": message_id, "recipients": delivered + 5,
-        "delivered": delivered, "bounced": 5, "opens": opens_unique + 20, "opens_unique": opens_unique,
-        "clicks": clicks, "clicks_unique": clicks_unique, "unsubscribes": 0, "conversions": conversions,
+        "send_channel": "email",
+        "campaign_id": "K1",
+        "campaign_message_id": message_id,
+        "recipients": delivered + 5,
+        "delivered": delivered,
+        "bounced": 5,
+        "opens": opens_unique + 20,
+        "opens_unique": opens_unique,
+        "clicks": clicks,
+        "clicks_unique": clicks_unique,
+        "unsubscribes": 0,
+        "conversions": conversions,
         "conversion_value": conversion_value,
     }
 
 
 def ga4_tables(day):
-    ts = datetime(day.year, day.month, day.day, 10, 0, tzinfo=timezone.utc)
+    ts = datetime(day.year, day.month, day.day, 10, 0, tzinfo=UTC)
     us = int(ts.timestamp() * 1_000_000)
     events = [
-        {"event_date": day, "event_timestamp_us": us, "event_ts": ts, "event_name": "session_start",
-         "user_pseudo_id": "u1", "ga_session_id": 111, "page_location": "https://shop.example/?gclid=abc",
-         "url_gclid": "abc"},
-        {"event_date": day, "event_timestamp_us": us + 1000, "event_ts": ts, "event_name": "purchase",
-         "user_pseudo_id": "u1", "ga_session_id": 111, "transaction_id": f"T{day.day}", "purchase_revenue": 99.0,
-         "currency": "USD"},
+        {
+            "event_date": day,
+            "event_timestamp_us": us,
+            "event_ts": ts,
+            "event_name": "session_start",
+            "user_pseudo_id": "u1",
+            "ga_session_id": 111,
+            "page_location": "https://shop.example/?gclid=abc",
+            "url_gclid": "abc",
+        },
+        {
+            "event_date": day,
+            "event_timestamp_us": us + 1000,
+            "event_ts": ts,
+            "event_name": "purchase",
+            "user_pseudo_id": "u1",
+            "ga_session_id": 111,
+            "transaction_id": f"T{day.day}",
+            "purchase_revenue": 99.0,
+            "currency": "USD",
+        },
     ]
     params = [
-        {"event_timestamp_us": us, "event_name": "session_start", "user_pseudo_id": "u1", "key": "ga_session_id", "int_value": 111},
-        {"event_timestamp_us": us, "event_name": "session_start", "user_pseudo_id": "u1", "key": "page_location",
-         "string_value": "https://shop.example/?gclid=abc"},
+        {
+            "event_timestamp_us": us,
+            "event_name": "session_start",
+            "user_pseudo_id": "u1",
+            "key": "ga_session_id",
+            "int_value": 111,
+        },
+        {
+            "event_timestamp_us": us,
+            "event_name": "session_start",
+            "user_pseudo_id": "u1",
+            "key": "page_location",
+            "string_value": "https://shop.example/?gclid=abc",
+        },
     ]
     return events, params
 
@@ -210,28 +385,52 @@ def build_lake(lake: Path) -> None:
     write_table(lake, "google_ads", "ad_stats", D1, google_day1())
     write_table(lake, "google_ads", "ad_stats", D2, google_day2())
 
-    write_table(lake, "meta_ads", "ad_insights", D1, [
-        meta_insight(D1, "MA1", 2000, 90, 40, 25.0),
-        meta_insight(D1, "MA2", 500, 10, 5, 5.0),  # no actions at all -> 0 conversions
-    ])
+    write_table(
+        lake,
+        "meta_ads",
+        "ad_insights",
+        D1,
+        [
+            meta_insight(D1, "MA1", 2000, 90, 40, 25.0),
+            meta_insight(D1, "MA2", 500, 10, 5, 5.0),  # no actions at all -> 0 conversions
+        ],
+    )
     write_table(lake, "meta_ads", "ad_actions", D1, meta_actions_day1())
     write_table(lake, "meta_ads", "ad_insights", D2, [meta_insight(D2, "MA1", 1000, 20, 10, 10.0)])
-    write_table(lake, "meta_ads", "ad_actions", D2, [
-        meta_action(D2, "MA1", "action", "offsite_conversion.fb_pixel_purchase", "7d_click", 1.0),
-    ])
+    write_table(
+        lake,
+        "meta_ads",
+        "ad_actions",
+        D2,
+        [
+            meta_action(D2, "MA1", "action", "offsite_conversion.fb_pixel_purchase", "7d_click", 1.0),
+        ],
+    )
 
     # lifetime snapshots
     write_table(lake, "mailchimp", "campaign_snapshots", D1, [mailchimp_row(1000, 10, 5, 200, 20, 30)])
     write_table(lake, "mailchimp", "campaign_snapshots", D2, [mailchimp_row(1000, 10, 5, 260, 26, 40)])
 
-    write_table(lake, "klaviyo", "campaign_snapshots", D1, [
-        klaviyo_row("K1-m1", 500, 100, 10, 12, 2.0, 80.0),
-        klaviyo_row("K1-m2", 300, 50, 5, 6, None, None),
-    ])
-    write_table(lake, "klaviyo", "campaign_snapshots", D2, [
-        klaviyo_row("K1-m1", 500, 130, 13, 16, 3.0, 120.0),
-        klaviyo_row("K1-m2", 300, 60, 6, 7, None, None),
-    ])
+    write_table(
+        lake,
+        "klaviyo",
+        "campaign_snapshots",
+        D1,
+        [
+            klaviyo_row("K1-m1", 500, 100, 10, 12, 2.0, 80.0),
+            klaviyo_row("K1-m2", 300, 50, 5, 6, None, None),
+        ],
+    )
+    write_table(
+        lake,
+        "klaviyo",
+        "campaign_snapshots",
+        D2,
+        [
+            klaviyo_row("K1-m1", 500, 130, 13, 16, 3.0, 120.0),
+            klaviyo_row("K1-m2", 300, 60, 6, 7, None, None),
+        ],
+    )
 
     for day in (D1, D2):
         events, params = ga4_tables(day)
@@ -245,16 +444,28 @@ def run_dbt(workdir: Path, lake: Path, warehouse: Path, args: list[str], sources
     ``<source>_enabled``, merged with the window ``--vars`` of ``args``, as the orchestration
     layer passes them."""
     env = dict(os.environ)
-    env.update({
-        "ADWH_LAKE_DIR": str(lake),
-        "ADWH_WAREHOUSE": str(warehouse),
-        "ADWH_REPORTING_CURRENCY": "USD",
-        "DBT_LOG_PATH": str(workdir / "logs"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    })
+    env.update(
+        {
+            "ADWH_LAKE_DIR": str(lake),
+            "ADWH_WAREHOUSE": str(warehouse),
+            "ADWH_REPORTING_CURRENCY": "USD",
+            "DBT_LOG_PATH": str(workdir / "logs"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
+    )
     enabled = sources.split(",") if sources is not None else ALL_SOURCES
-    cmd = [DBT, *with_source_vars(args, enabled), "--profiles-dir", str(REPO), "--project-dir", str(PROJECT_DIR),
-           "--target", "duckdb", "--target-path", str(workdir / "target")]
+    cmd = [
+        DBT,
+        *with_source_vars(args, enabled),
+        "--profiles-dir",
+        str(REPO),
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--target",
+        "duckdb",
+        "--target-path",
+        str(workdir / "target"),
+    ]
     return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
 
 
@@ -296,15 +507,27 @@ def copy_of(built, tmp_path: Path):
 
 
 def fact(warehouse, where: str):
-    cols = [r[0] for r in query(warehouse, "select column_name from information_schema.columns "
-                                          "where table_schema = 'marts' and table_name = 'fct_ad_performance_daily' order by ordinal_position")]
+    cols = [
+        r[0]
+        for r in query(
+            warehouse,
+            "select column_name from information_schema.columns "
+            "where table_schema = 'marts' and table_name = 'fct_ad_performance_daily' order by ordinal_position",
+        )
+    ]
     rows = query(warehouse, f"select * from marts.fct_ad_performance_daily where {where}")
     return [dict(zip(cols, r)) for r in rows]
 
 
 def mart(warehouse, where: str):
-    cols = [r[0] for r in query(warehouse, "select column_name from information_schema.columns "
-                                          "where table_schema = 'marts' and table_name = 'mart_campaign_performance_daily' order by ordinal_position")]
+    cols = [
+        r[0]
+        for r in query(
+            warehouse,
+            "select column_name from information_schema.columns "
+            "where table_schema = 'marts' and table_name = 'mart_campaign_performance_daily' order by ordinal_position",
+        )
+    ]
     rows = query(warehouse, f"select * from marts.mart_campaign_performance_daily where {where}")
     return [dict(zip(cols, r)) for r in rows]
 
@@ -433,12 +656,27 @@ def test_restatement_replaces_window(built, tmp_path):
     write_table(lake, "google_ads", "ad_stats", D1, restated)
     # also change 2024-03-02 in the lake: the window's trailing day (e-mail snapshot differences
     # of D+1 depend on D), so it is rebuilt from the current raw layer too
-    write_table(lake, "google_ads", "ad_stats", D2,
-                [google_row(D2, "G1", "Search Brand", "SEARCH", "AG1", "A1", 9999, 1, 1, 1, 0.0, 0.0, 0)])
-    result = run_dbt(tmp_path, lake, warehouse, [
-        "build", "--select", "+mart_campaign_performance_daily", "--exclude", "resource_type:seed",
-        "--vars", json.dumps({"min_date": "2024-03-01", "max_date": "2024-03-02"}),
-    ])
+    write_table(
+        lake,
+        "google_ads",
+        "ad_stats",
+        D2,
+        [google_row(D2, "G1", "Search Brand", "SEARCH", "AG1", "A1", 9999, 1, 1, 1, 0.0, 0.0, 0)],
+    )
+    result = run_dbt(
+        tmp_path,
+        lake,
+        warehouse,
+        [
+            "build",
+            "--select",
+            "+mart_campaign_performance_daily",
+            "--exclude",
+            "resource_type:seed",
+            "--vars",
+            json.dumps({"min_date": "2024-03-01", "max_date": "2024-03-02"}),
+        ],
+    )
     check(result)
     rows = fact(warehouse, "platform = 'google_ads' and report_date = '2024-03-01'")
     assert sorted(r["ad_id"] for r in rows) == ["A1", "A3"]  # A2 gone, nothing duplicated
@@ -452,12 +690,27 @@ def test_restatement_replaces_window(built, tmp_path):
     counts = dict(query(warehouse, "select platform, count(*) from marts.fct_ad_performance_daily group by 1"))
     assert counts == {"google_ads": 3, "meta_ads": 3, "mailchimp": 2, "klaviyo": 2}
     # a day BEFORE the window is never touched, even when its raw data changed
-    write_table(lake, "google_ads", "ad_stats", D1,
-                [google_row(D1, "G1", "Search Brand", "SEARCH", "AG1", "A1", 7777, 1, 1, 1, 0.0, 0.0, 0)])
-    result = run_dbt(tmp_path, lake, warehouse, [
-        "build", "--select", "+mart_campaign_performance_daily", "--exclude", "resource_type:seed",
-        "--vars", json.dumps({"min_date": "2024-03-02", "max_date": "2024-03-03"}),
-    ])
+    write_table(
+        lake,
+        "google_ads",
+        "ad_stats",
+        D1,
+        [google_row(D1, "G1", "Search Brand", "SEARCH", "AG1", "A1", 7777, 1, 1, 1, 0.0, 0.0, 0)],
+    )
+    result = run_dbt(
+        tmp_path,
+        lake,
+        warehouse,
+        [
+            "build",
+            "--select",
+            "+mart_campaign_performance_daily",
+            "--exclude",
+            "resource_type:seed",
+            "--vars",
+            json.dumps({"min_date": "2024-03-02", "max_date": "2024-03-03"}),
+        ],
+    )
     check(result)
     rows = fact(warehouse, "platform = 'google_ads' and report_date = '2024-03-01'")
     assert sorted(r["impressions"] for r in rows) == sorted([1100, google_day1()[2]["impressions"]])
@@ -466,13 +719,43 @@ def test_restatement_replaces_window(built, tmp_path):
 def test_missing_fx_rate_fails_build(built, tmp_path):
     lake, warehouse = copy_of(built, tmp_path)
     # a JPY account: the fx_rates seed has no JPY -> the build must fail, not convert at 1.0
-    write_table(lake, "google_ads", "ad_stats", date(2024, 3, 3), [
-        google_row(date(2024, 3, 3), "GJ", "Search JP", "SEARCH", "AGJ", "AJ", 100, 5, 5, 1_000_000_000, 0.0, 0.0, 0,
-                   currency="JPY", customer_id="999"),
-    ])
-    result = run_dbt(tmp_path, lake, warehouse, [
-        "build", "--select", "+mart_campaign_performance_daily", "--exclude", "resource_type:seed",
-    ])
+    write_table(
+        lake,
+        "google_ads",
+        "ad_stats",
+        date(2024, 3, 3),
+        [
+            google_row(
+                date(2024, 3, 3),
+                "GJ",
+                "Search JP",
+                "SEARCH",
+                "AGJ",
+                "AJ",
+                100,
+                5,
+                5,
+                1_000_000_000,
+                0.0,
+                0.0,
+                0,
+                currency="JPY",
+                customer_id="999",
+            ),
+        ],
+    )
+    result = run_dbt(
+        tmp_path,
+        lake,
+        warehouse,
+        [
+            "build",
+            "--select",
+            "+mart_campaign_performance_daily",
+            "--exclude",
+            "resource_type:seed",
+        ],
+    )
     assert result.returncode != 0
     run_results = json.loads((tmp_path / "target" / "run_results.json").read_text())
     failed = {r["unique_id"].split(".")[2] for r in run_results["results"] if r["status"] in ("fail", "error")}

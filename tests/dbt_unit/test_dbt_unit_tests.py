@@ -54,11 +54,26 @@ def test_every_dbt_unit_test_passes(tmp_path):
     }
     env.pop("ADWH_SOURCES", None)
     result = subprocess.run(
-        [DBT, "build", "--empty", "--exclude", "test_type:data",
-         *vars_arg(source_vars(registry.ALL_SOURCES)),
-         "--profiles-dir", str(REPO), "--project-dir", str(REPO / "dbt_project"), "--target", "duckdb",
-         "--target-path", str(tmp_path / "target")],
-        env=env, capture_output=True, text=True, timeout=900,
+        [
+            DBT,
+            "build",
+            "--empty",
+            "--exclude",
+            "test_type:data",
+            *vars_arg(source_vars(registry.ALL_SOURCES)),
+            "--profiles-dir",
+            str(REPO),
+            "--project-dir",
+            str(REPO / "dbt_project"),
+            "--target",
+            "duckdb",
+            "--target-path",
+            str(tmp_path / "target"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]

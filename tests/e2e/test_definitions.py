@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import dagster as dg
-import pytest
 
 from orchestration.definitions import ALL_ASSETS_JOB, build_definitions
-from orchestration.warehouse import WAREHOUSE_POOL
 from orchestration.settings import Settings
+from orchestration.warehouse import WAREHOUSE_POOL
 
 # Snapshot of every asset key (change deliberately: analysts and operators rely on these names).
 ALL_KEYS = sorted(

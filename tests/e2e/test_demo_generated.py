@@ -29,7 +29,14 @@ def demo_env(tmp_path_factory):
     home.mkdir()
     shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
     mp = pytest.MonkeyPatch()
-    for var in ("ADWH_LANDING_DIR", "ADWH_LAKE_DIR", "ADWH_WAREHOUSE", "ADWH_ANALYST_DB", "ADWH_SOURCES", "ADWH_START_DATE"):
+    for var in (
+        "ADWH_LANDING_DIR",
+        "ADWH_LAKE_DIR",
+        "ADWH_WAREHOUSE",
+        "ADWH_ANALYST_DB",
+        "ADWH_SOURCES",
+        "ADWH_START_DATE",
+    ):
         mp.delenv(var, raising=False)
     mp.setenv("ADWH_DATA_DIR", str(root / "data"))
     mp.setenv("DAGSTER_HOME", str(home))

@@ -13,7 +13,6 @@ import json
 import shutil
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -126,7 +125,18 @@ def _close(actual, expected, what):
 def test_fact_equals_hand_computed_values(env):
     got = _platform_day(env)
     assert set(got) == set(EXPECTED), sorted(got)
-    names = ["impressions", "clicks", "all_clicks", "spend", "conv_ct", "conv_vt", "value_ct", "value_vt", "deliveries", "unsplit"]
+    names = [
+        "impressions",
+        "clicks",
+        "all_clicks",
+        "spend",
+        "conv_ct",
+        "conv_vt",
+        "value_ct",
+        "value_vt",
+        "deliveries",
+        "unsplit",
+    ]
     for key, expected in EXPECTED.items():
         for name, actual, want in zip(names, got[key][:10], expected):
             if name == "spend" and want is None:

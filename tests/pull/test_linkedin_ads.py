@@ -21,8 +21,12 @@ from tests.pull.fakes.linkedin_ads import FakeLinkedInAds, restli_error, sample_
 DAY = date(2024, 3, 1)
 TOKEN = "AQXfakeLinkedInAccessToken0123456789"
 ACCOUNT = "508000001"
-FILES = [f"ad_accounts_{ACCOUNT}.json", f"ad_analytics_{ACCOUNT}.json", f"ad_campaigns_{ACCOUNT}.json",
-         f"creatives_{ACCOUNT}.json"]
+FILES = [
+    f"ad_accounts_{ACCOUNT}.json",
+    f"ad_analytics_{ACCOUNT}.json",
+    f"ad_campaigns_{ACCOUNT}.json",
+    f"creatives_{ACCOUNT}.json",
+]
 
 
 @pytest.fixture
@@ -32,8 +36,13 @@ def linkedin() -> Iterator[FakeLinkedInAds]:
 
 
 def env_for(server: FakeLinkedInAds, **extra: str) -> dict[str, str]:
-    return {**FAST, "ADWH_LINKEDIN_ACCESS_TOKEN": TOKEN, "ADWH_LINKEDIN_AD_ACCOUNT_IDS": ACCOUNT,
-            "ADWH_LINKEDIN_API_URL": server.url, **extra}
+    return {
+        **FAST,
+        "ADWH_LINKEDIN_ACCESS_TOKEN": TOKEN,
+        "ADWH_LINKEDIN_AD_ACCOUNT_IDS": ACCOUNT,
+        "ADWH_LINKEDIN_API_URL": server.url,
+        **extra,
+    }
 
 
 def client_for(server, sleeps, **extra) -> linkedin_ads.Client:
@@ -65,9 +74,16 @@ def test_four_files_with_versioned_headers_and_the_restli_query(linkedin, tmp_pa
     assert analytics.arg("dateRange") == "(start:(year:2024,month:3,day:1),end:(year:2024,month:3,day:1))"
     assert analytics.arg("accounts") == f"List(urn:li:sponsoredAccount:{ACCOUNT})"
     fields = analytics.arg("fields").split(",")
-    assert len(fields) <= 20 and {"pivotValues", "dateRange", "landingPageClicks", "costInLocalCurrency",
-                                  "externalWebsitePostClickConversions", "externalWebsitePostViewConversions",
-                                  "videoViews", "videoCompletions"} <= set(fields)
+    assert len(fields) <= 20 and {
+        "pivotValues",
+        "dateRange",
+        "landingPageClicks",
+        "costInLocalCurrency",
+        "externalWebsitePostClickConversions",
+        "externalWebsitePostViewConversions",
+        "videoViews",
+        "videoCompletions",
+    } <= set(fields)
     # creatives: pageSize 2 -> two pages, the second asked for with the first page's token
     creative_pages = linkedin.requests_to(f"/rest/adAccounts/{ACCOUNT}/creatives")
     assert [r.arg("q") for r in creative_pages] == ["criteria", "criteria"]
@@ -82,8 +98,9 @@ def test_four_files_with_versioned_headers_and_the_restli_query(linkedin, tmp_pa
     creatives = json.loads((folder / f"creatives_{ACCOUNT}.json").read_text())
     assert [len(p["elements"]) for p in creatives] == [2, 1] and all(set(p) == {"elements"} for p in creatives)
     rows = parser.parse((folder / FILES[1]).read_bytes(), file_name=FILES[1], report_date=DAY).tables["ad_analytics"]
-    assert [(r["creative_id"], r["landing_page_clicks"], r["cost_in_local_currency"], r["video_views"])
-            for r in rows] == [("901000001", 40, 250.0, 4000), ("901000002", 36, 175.5, 0)]
+    assert [
+        (r["creative_id"], r["landing_page_clicks"], r["cost_in_local_currency"], r["video_views"]) for r in rows
+    ] == [("901000001", 40, 250.0, 4000), ("901000002", 36, 175.5, 0)]
 
 
 def test_an_unchanged_account_re_pulls_byte_identical(linkedin, tmp_path, sleeps):
@@ -100,8 +117,9 @@ def test_a_long_query_is_tunnelled(linkedin, tmp_path, sleeps):
     assert post.headers["content-type"].startswith("application/x-www-form-urlencoded")
     assert post.form["pivot"] == "CREATIVE" and post.form["accounts"] == f"List(urn:li:sponsoredAccount:{ACCOUNT})"
     assert not linkedin.requests_to("/rest/adAnalytics", "GET")
-    parsed = parser.parse((tmp_path / "linkedin_ads" / "2024-03-01" / FILES[1]).read_bytes(), file_name=FILES[1],
-                          report_date=DAY)
+    parsed = parser.parse(
+        (tmp_path / "linkedin_ads" / "2024-03-01" / FILES[1]).read_bytes(), file_name=FILES[1], report_date=DAY
+    )
     assert parsed.records_read == 2
 
 
@@ -114,9 +132,14 @@ def test_a_414_to_a_get_is_retried_tunnelled(linkedin, tmp_path, sleeps):
 
 
 def test_429_is_retried_after_retry_after(linkedin, tmp_path, sleeps):
-    linkedin.fail_next("/rest/adAnalytics", lambda: json_response(
-        {"status": 429, "serviceErrorCode": 101, "code": "TOO_MANY_REQUESTS", "message": "Resource level throttle"},
-        status=429, headers={"Retry-After": "7"}))
+    linkedin.fail_next(
+        "/rest/adAnalytics",
+        lambda: json_response(
+            {"status": 429, "serviceErrorCode": 101, "code": "TOO_MANY_REQUESTS", "message": "Resource level throttle"},
+            status=429,
+            headers={"Retry-After": "7"},
+        ),
+    )
     report = _pull(linkedin, tmp_path, sleeps)
     assert report.ok and sleeps.waits == [7.0]
     assert len(linkedin.requests_to("/rest/adAnalytics")) == 2
@@ -131,8 +154,9 @@ def test_500_then_success(linkedin, tmp_path, sleeps):
 def test_invalid_token_fails_every_part_once_and_is_redacted(linkedin, tmp_path, sleeps):
     report = _pull(linkedin, tmp_path, sleeps, ADWH_LINKEDIN_ACCESS_TOKEN="AQXwrongTokenValue0000")
     assert not report.files and len(report.errors) == 4 and sleeps.waits == []
-    assert report.errors[0].startswith(f"LinkedIn Ads account {ACCOUNT}:ad_analytics 2024-03-01: HTTP 401: "
-                                       "INVALID_ACCESS_TOKEN")
+    assert report.errors[0].startswith(
+        f"LinkedIn Ads account {ACCOUNT}:ad_analytics 2024-03-01: HTTP 401: INVALID_ACCESS_TOKEN"
+    )
     assert all("AQXwrongTokenValue0000" not in line for line in report.errors)
     assert len(linkedin.log) == 4  # not retried
     assert not (tmp_path / "linkedin_ads").exists()
@@ -170,8 +194,9 @@ def test_malformed_body_is_an_error_and_nothing_lands(linkedin, tmp_path, sleeps
 
 
 def test_config_from_env():
-    config = linkedin_ads.Config.from_env({"ADWH_LINKEDIN_ACCESS_TOKEN": TOKEN,
-                                           "ADWH_LINKEDIN_AD_ACCOUNT_IDS": " urn:li:sponsoredAccount:12, 34,12 "})
+    config = linkedin_ads.Config.from_env(
+        {"ADWH_LINKEDIN_ACCESS_TOKEN": TOKEN, "ADWH_LINKEDIN_AD_ACCOUNT_IDS": " urn:li:sponsoredAccount:12, 34,12 "}
+    )
     assert config.account_ids == ("12", "34")
     assert (config.api_url, config.api_version) == ("https://api.linkedin.com", linkedin_ads.DEFAULT_API_VERSION)
     with pytest.raises(PullConfigError, match="ADWH_LINKEDIN_AD_ACCOUNT_IDS"):
@@ -179,8 +204,13 @@ def test_config_from_env():
     with pytest.raises(PullConfigError, match="not an ad account id"):
         linkedin_ads.Config.from_env({"ADWH_LINKEDIN_ACCESS_TOKEN": TOKEN, "ADWH_LINKEDIN_AD_ACCOUNT_IDS": "act_1"})
     with pytest.raises(PullConfigError, match="YYYYMM"):
-        linkedin_ads.Config.from_env({"ADWH_LINKEDIN_ACCESS_TOKEN": TOKEN, "ADWH_LINKEDIN_AD_ACCOUNT_IDS": "1",
-                                      "ADWH_LINKEDIN_API_VERSION": "2024-06"})
+        linkedin_ads.Config.from_env(
+            {
+                "ADWH_LINKEDIN_ACCESS_TOKEN": TOKEN,
+                "ADWH_LINKEDIN_AD_ACCOUNT_IDS": "1",
+                "ADWH_LINKEDIN_API_VERSION": "2024-06",
+            }
+        )
 
 
 def test_restli_values():

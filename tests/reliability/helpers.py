@@ -17,7 +17,6 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from orchestration.settings import REPO_ROOT
 
@@ -57,7 +56,7 @@ class Workspace:
     def home(self) -> Path:
         return Path(self.env["DAGSTER_HOME"])
 
-    def start(self, *args: str, log: str, extra_env: dict[str, str] | None = None) -> "Proc":
+    def start(self, *args: str, log: str, extra_env: dict[str, str] | None = None) -> Proc:
         out = open(self.root / f"{log}.out", "w")
         err = open(self.root / f"{log}.err", "w")
         popen = subprocess.Popen(
@@ -70,14 +69,18 @@ class Workspace:
         )
         return Proc(popen, self.root / f"{log}.out", self.root / f"{log}.err")
 
-    def run(self, start: date = START, end: date = END, *, log: str, extra_env=None) -> "Proc":
+    def run(self, start: date = START, end: date = END, *, log: str, extra_env=None) -> Proc:
         proc = self.start("run", "--start", start.isoformat(), "--end", end.isoformat(), log=log, extra_env=extra_env)
         proc.wait()
         return proc
 
     def query(self, sql: str, *, log: str = "query") -> subprocess.CompletedProcess:
         return subprocess.run(
-            [ADWH, "query", sql, "--format", "csv"], env=self.env, cwd=self.root, capture_output=True, text=True,
+            [ADWH, "query", sql, "--format", "csv"],
+            env=self.env,
+            cwd=self.root,
+            capture_output=True,
+            text=True,
             timeout=SAFETY_TIMEOUT,
         )
 
@@ -103,7 +106,9 @@ class Proc:
         deadline = time.monotonic() + SAFETY_TIMEOUT
         while not predicate():
             if self.popen.poll() is not None:
-                raise AssertionError(f"process ended (rc {self.popen.returncode}) before {what}:\n{self.output()[-4000:]}")
+                raise AssertionError(
+                    f"process ended (rc {self.popen.returncode}) before {what}:\n{self.output()[-4000:]}"
+                )
             if time.monotonic() > deadline:
                 raise AssertionError(f"safety timeout waiting for {what}")
             time.sleep(0.02)
@@ -125,7 +130,7 @@ class Proc:
         return found
 
 
-def dbt_log_of(proc: "Proc") -> Path | None:
+def dbt_log_of(proc: Proc) -> Path | None:
     """dbt.log of the run's dbt invocation (dagster-dbt's per-invocation target folder
     ``dbt_project/target/adwh_dbt-<first 7 of run id>-*``), once the run id is in the output."""
     match = re.search(r"adwh_all - ([0-9a-f]{8}-[0-9a-f-]{27}) -", proc.output())
@@ -201,5 +206,3 @@ def assert_same_tables(actual: dict[str, list[tuple]], expected: dict[str, list[
             assert len(row_got) == len(row_want) and all(_same(x, y) for x, y in zip(row_got, row_want)), (
                 f"{name}: {row_got} != {row_want}"
             )
-
-

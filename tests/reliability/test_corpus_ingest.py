@@ -10,15 +10,14 @@ row counts of the published Parquet files; each expected reject reason / warning
 from __future__ import annotations
 
 import json
-import sys
 from datetime import date
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.ingestion.pipeline import IngestError, ingest_partition, source_module
 from orchestration.ingestion.lake import REJECTS, Lake
+from orchestration.ingestion.pipeline import IngestError, ingest_partition, source_module
 from tests.fixtures.corpus import build_corpus
 from tests.paths import CORPUS
 
@@ -28,7 +27,13 @@ MANIFEST = json.loads((CORPUS / "manifest.json").read_text())["cases"]
 def test_corpus_is_large_and_covers_every_source():
     assert len(MANIFEST) >= 30
     assert {case["source"] for case in MANIFEST.values()} == {
-        "google_ads", "meta_ads", "linkedin_ads", "mailchimp", "klaviyo", "ga4"}
+        "google_ads",
+        "meta_ads",
+        "linkedin_ads",
+        "mailchimp",
+        "klaviyo",
+        "ga4",
+    }
     on_disk = {p.name for p in (CORPUS / "cases").iterdir()}
     assert on_disk == {name for name, case in MANIFEST.items() if "generated" not in case}
 

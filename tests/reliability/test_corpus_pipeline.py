@@ -15,8 +15,8 @@ import duckdb
 import pytest
 
 from orchestration.ingestion.lake import REJECTS, Lake
-from tests.reliability.helpers import assert_same_tables, make_workspace, read_tables
 from tests.paths import CORPUS
+from tests.reliability.helpers import assert_same_tables, make_workspace, read_tables
 
 pytestmark = pytest.mark.e2e
 
@@ -31,8 +31,13 @@ MERGED = {
     "ga4_purchase_without_transaction_id": "events_a.ndjson",
     "ga4_personal_data": "events_b.ndjson",
 }
-PRIMARY = {"google_ads": "ad_stats", "meta_ads": "ad_insights", "mailchimp": "campaign_snapshots",
-           "klaviyo": "campaign_snapshots", "ga4": "events"}
+PRIMARY = {
+    "google_ads": "ad_stats",
+    "meta_ads": "ad_insights",
+    "mailchimp": "campaign_snapshots",
+    "klaviyo": "campaign_snapshots",
+    "ga4": "events",
+}
 
 
 def _assemble(landing: Path) -> None:
@@ -79,7 +84,10 @@ def test_corpus_through_the_pipeline(tmp_path):
             quarantined = lake.row_count(source, day, REJECTS)
             if source == "ga4":  # two cases merged into one GA4 day
                 others = [c for c in MERGED if MANIFEST[c]["source"] == "ga4"]
-                expect = {k: sum(MANIFEST[c]["expect"][day_text][k] for c in others) for k in ("loaded", "quarantined", "records")}
+                expect = {
+                    k: sum(MANIFEST[c]["expect"][day_text][k] for c in others)
+                    for k in ("loaded", "quarantined", "records")
+                }
             assert (loaded, quarantined) == (expect["loaded"], expect["quarantined"]), (case, day_text)
             assert loaded + quarantined == expect["records"]
 
@@ -95,20 +103,30 @@ def test_corpus_through_the_pipeline(tmp_path):
     # a Mailchimp counter going down: loaded, named by the WARN check, negative daily difference kept
     counters = _check_results(ws, "lifetime_counters_monotonic")
     mailchimp = counters["raw/mailchimp/campaign_snapshots"]
-    assert not mailchimp.passed and "mc01" in mailchimp.description and "proxy_excluded_unique_opens" in mailchimp.description
+    assert (
+        not mailchimp.passed
+        and "mc01" in mailchimp.description
+        and "proxy_excluded_unique_opens" in mailchimp.description
+    )
     con = duckdb.connect(str(ws.analyst), read_only=True)
     try:
         impressions = con.execute(
             "select report_date, impressions from marts.fct_ad_performance_daily "
             "where platform = 'mailchimp' and campaign_id = 'mc01' order by 1"
         ).fetchall()
-        names = {r[0] for r in con.execute(
-            "select campaign_name from marts.fct_ad_performance_daily where platform = 'google_ads'").fetchall()}
+        names = {
+            r[0]
+            for r in con.execute(
+                "select campaign_name from marts.fct_ad_performance_daily where platform = 'google_ads'"
+            ).fetchall()
+        }
     finally:
         con.close()
     assert impressions == [(D1, 2300), (D2, -200)]
     # hostile names are data: stored verbatim, nothing executed, no path created
-    hostile = json.loads((CORPUS / "cases" / "gads_hostile_names" / "google_ads" / "2024-03-01" / "search_stream.json").read_text())
+    hostile = json.loads(
+        (CORPUS / "cases" / "gads_hostile_names" / "google_ads" / "2024-03-01" / "search_stream.json").read_text()
+    )
     assert names == {row["campaign"]["name"] for row in hostile[0]["results"]}
     assert not list(tmp_path.rglob("passwd"))
     snapshot_1 = read_tables(ws.analyst)
@@ -130,9 +148,11 @@ def test_corpus_through_the_pipeline(tmp_path):
     assert third.popen.returncode == 0, third.output()[-4000:]
     con = duckdb.connect(str(ws.analyst), read_only=True)
     try:
-        per_day = dict(con.execute(
-            "select report_date, count(*) from marts.fct_ad_performance_daily where platform = 'google_ads' group by 1"
-        ).fetchall())
+        per_day = dict(
+            con.execute(
+                "select report_date, count(*) from marts.fct_ad_performance_daily where platform = 'google_ads' group by 1"
+            ).fetchall()
+        )
     finally:
         con.close()
     assert per_day == {D1: 5, D2: 5}

@@ -45,8 +45,15 @@ def test_sigkill_during_ingestion_then_rerun_equals_clean_run(tmp_path, generate
     _, reference = clean_run
     ws = make_workspace(tmp_path, generated_landing)
     point = "ingest:meta_ads:2024-01-01"
-    proc = ws.start("run", "--start", START.isoformat(), "--end", END.isoformat(), log="killed",
-                    extra_env={"ADWH_TEST_PAUSE_AT": point})
+    proc = ws.start(
+        "run",
+        "--start",
+        START.isoformat(),
+        "--end",
+        END.isoformat(),
+        log="killed",
+        extra_env={"ADWH_TEST_PAUSE_AT": point},
+    )
     paused = ws.hooks / "paused-ingest_meta_ads_2024-01-01"
     proc.wait_until(paused.exists, "ingestion paused after writing meta_ads 2024-01-01")
     proc.kill_group()
@@ -70,6 +77,7 @@ def test_sigkill_during_dbt_then_rerun_equals_clean_run(tmp_path, generated_land
     _, reference = clean_run
     ws = make_workspace(tmp_path, generated_landing)
     proc = ws.start("run", "--start", START.isoformat(), "--end", END.isoformat(), log="killed")
+
     def dbt_is_writing() -> bool:
         """dbt build is running and has committed at least one table (mid-build)."""
         log = dbt_log_of(proc)
@@ -118,15 +126,24 @@ def test_two_runs_queue_and_analysts_read_the_last_complete_run(tmp_path, genera
     assert first.popen.returncode == 0, first.output()[-4000:]
     published = read_tables(ws.analyst)
     assert_same_tables(published, reference)
-    sql = ("select report_date, sum(impressions) from marts.fct_ad_performance_daily "
-           "where platform = 'google_ads' group by 1 order by 1")
+    sql = (
+        "select report_date, sum(impressions) from marts.fct_ad_performance_daily "
+        "where platform = 'google_ads' group by 1 order by 1"
+    )
     before = ws.query(sql)
     assert before.returncode == 0, before.stderr
 
     # a restatement of 2024-01-02 lands; run A (the nightly) and run B (a backfill) start together
     _restate_google_ads(ws, END, 1000)
-    a = ws.start("run", "--start", START.isoformat(), "--end", END.isoformat(), log="a",
-                 extra_env={"ADWH_TEST_PAUSE_AT": "publish"})
+    a = ws.start(
+        "run",
+        "--start",
+        START.isoformat(),
+        "--end",
+        END.isoformat(),
+        log="a",
+        extra_env={"ADWH_TEST_PAUSE_AT": "publish"},
+    )
     a.wait_until((ws.hooks / "paused-publish").exists, "run A built the warehouse and is about to publish")
     b = ws.start("run", "--start", END.isoformat(), "--end", END.isoformat(), log="b")
     b.wait_until(lambda: "waiting for the warehouse lock" in b.err.read_text(), "run B queued behind run A")
@@ -136,8 +153,11 @@ def test_two_runs_queue_and_analysts_read_the_last_complete_run(tmp_path, genera
     assert during.returncode == 0, during.stderr
     assert during.stdout == before.stdout
     assert_same_tables(read_tables(ws.analyst), published)  # any DuckDB client, read-only
-    for write in ("create table marts.scratch as select 1 as x", "delete from marts.fct_ad_performance_daily",
-                  "insert into marts.fct_ad_performance_daily select * from marts.fct_ad_performance_daily"):
+    for write in (
+        "create table marts.scratch as select 1 as x",
+        "delete from marts.fct_ad_performance_daily",
+        "insert into marts.fct_ad_performance_daily select * from marts.fct_ad_performance_daily",
+    ):
         refused = ws.query(write)
         assert refused.returncode == 2 and "read-only" in refused.stderr, refused.stderr
     with pytest.raises(duckdb.Error, match="read-only"):

@@ -22,8 +22,12 @@ TOKEN = "EAAGfakeMetaAccessToken0123456789ZZ"
 def _settings(tmp_path: Path) -> Settings:
     shutil.copytree(E2E_LANDING, tmp_path / "landing")
     return Settings.from_env(
-        {"ADWH_DATA_DIR": str(tmp_path / "data"), "ADWH_LANDING_DIR": str(tmp_path / "landing"),
-         "ADWH_LAKE_DIR": str(tmp_path / "lake"), "ADWH_START_DATE": "2024-01-01"}
+        {
+            "ADWH_DATA_DIR": str(tmp_path / "data"),
+            "ADWH_LANDING_DIR": str(tmp_path / "landing"),
+            "ADWH_LAKE_DIR": str(tmp_path / "lake"),
+            "ADWH_START_DATE": "2024-01-01",
+        }
     )
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.reliability.helpers import make_workspace
 from tests.paths import HANDMADE_LANDING
+from tests.reliability.helpers import make_workspace
 
 pytestmark = pytest.mark.e2e
 
@@ -64,11 +64,26 @@ def test_tokens_and_email_addresses_never_leak(tmp_path):
     meta.write_text(json.dumps(doc))
     ga4 = ws.landing / "ga4" / "2024-03-01" / "events_20240301.ndjson"
     extra = [
-        {"event_date": "20240301", "event_timestamp": "1709290000000000", "event_name": "page_view",
-         "user_pseudo_id": "u9", "user_id": "Alice.Private@Example.com",
-         "event_params": [{"key": "page_location", "value": {"string_value": "https://shop.example/?email=bob.private%40example.org&mc_eid=zz9"}}]},
-        {"event_date": "20240301", "event_timestamp": "not-a-timestamp", "event_name": "page_view",
-         "user_pseudo_id": "u10", "user_id": "carol.private@example.net"},
+        {
+            "event_date": "20240301",
+            "event_timestamp": "1709290000000000",
+            "event_name": "page_view",
+            "user_pseudo_id": "u9",
+            "user_id": "Alice.Private@Example.com",
+            "event_params": [
+                {
+                    "key": "page_location",
+                    "value": {"string_value": "https://shop.example/?email=bob.private%40example.org&mc_eid=zz9"},
+                }
+            ],
+        },
+        {
+            "event_date": "20240301",
+            "event_timestamp": "not-a-timestamp",
+            "event_name": "page_view",
+            "user_pseudo_id": "u10",
+            "user_id": "carol.private@example.net",
+        },
     ]
     with open(ga4, "a") as handle:
         for event in extra:
@@ -80,9 +95,19 @@ def test_tokens_and_email_addresses_never_leak(tmp_path):
     assert ok.popen.returncode == 0, ok.output()[-4000:]
 
     # an API error document that echoes the developer token fails its partition; the message is redacted
-    (ws.landing / "google_ads" / "2024-03-02" / "error.json").write_text(json.dumps([{"error": {
-        "code": 403, "status": "PERMISSION_DENIED",
-        "message": f"The developer token {TOKENS['ADWH_GOOGLE_ADS_DEVELOPER_TOKEN']} is not approved."}}]))
+    (ws.landing / "google_ads" / "2024-03-02" / "error.json").write_text(
+        json.dumps(
+            [
+                {
+                    "error": {
+                        "code": 403,
+                        "status": "PERMISSION_DENIED",
+                        "message": f"The developer token {TOKENS['ADWH_GOOGLE_ADS_DEVELOPER_TOKEN']} is not approved.",
+                    }
+                }
+            ]
+        )
+    )
     failed = ws.run(date(2024, 3, 2), date(2024, 3, 2), log="failed")
     assert failed.popen.returncode == 1
     err = failed.err.read_text()
@@ -92,8 +117,16 @@ def test_tokens_and_email_addresses_never_leak(tmp_path):
     needles += [e.encode() for e in emails] + [e.lower().encode() for e in emails]
     needles += [e.replace("%40", "@").encode() for e in emails if "%40" in e]
     # 1. bytes of every file a run wrote (logs, Dagster storage, lake, warehouse, snapshot)
-    for root in (ws.root / "ok.out", ws.root / "ok.err", ws.root / "failed.out", ws.root / "failed.err",
-                 ws.home, ws.lake, ws.warehouse, ws.analyst):
+    for root in (
+        ws.root / "ok.out",
+        ws.root / "ok.err",
+        ws.root / "failed.out",
+        ws.root / "failed.err",
+        ws.home,
+        ws.lake,
+        ws.warehouse,
+        ws.analyst,
+    ):
         files = [root] if root.is_file() else [p for p in root.rglob("*") if p.is_file()]
         assert files, root
         for path in files:

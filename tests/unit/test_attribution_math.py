@@ -39,7 +39,7 @@ def exact_conversion_probability(transitions, removed=None) -> Fraction:
         counts[a][b] += Fraction(n)
     if removed is not None:
         counts.pop(removed, None)  # unreachable now
-    states = sorted({s for s in counts} | {b for row in counts.values() for b in row} - {"conversion", "null"})
+    states = sorted({s for s in counts} | {b for row in counts.values() for b in row} - {"conversion", "null"})  # noqa: C416
     index = {s: i for i, s in enumerate(states)}
     n = len(states)
     # rows: x_s - sum_t p(s,t) x_t = p(s, conversion)
@@ -133,8 +133,14 @@ def test_transitions_from_paths_collapses_repeats():
 
 
 def test_markov_with_loops_matches_exact():
-    paths = [(["A", "B", "A", "C"], True), (["B", "A"], False), (["C", "B", "C"], True), (["A", "C", "A"], False),
-             (["B"], True), (["C", "A", "B", "A", "B"], False)]
+    paths = [
+        (["A", "B", "A", "C"], True),
+        (["B", "A"], False),
+        (["C", "B", "C"], True),
+        (["A", "C", "A"], False),
+        (["B"], True),
+        (["C", "A", "B", "A", "B"], False),
+    ]
     assert_markov_matches(paths)
 
 
@@ -237,10 +243,15 @@ def test_benchmark_smoke(tmp_path):
     assert json.loads(out.read_text()) == json.loads(json.dumps(report))
     assert report["cross_check"] == "ok"
     assert report["rows"]["journeys"] == 10_000
-    assert report["rows"]["touches"] >= 10_000 and report["rows"]["channel_set_rows"] <= 2 ** 9
-    assert set(report["seconds"]) == {"generate_journeys_sql", "aggregate_transitions_sql",
-                                      "aggregate_channel_sets_sql", "solve_markov_python",
-                                      "solve_shapley_python", "total"}
+    assert report["rows"]["touches"] >= 10_000 and report["rows"]["channel_set_rows"] <= 2**9
+    assert set(report["seconds"]) == {
+        "generate_journeys_sql",
+        "aggregate_transitions_sql",
+        "aggregate_channel_sets_sql",
+        "solve_markov_python",
+        "solve_shapley_python",
+        "total",
+    }
     assert report["peak_rss_mb"] > 0
     for model in ("markov", "shapley"):
         weights = report["weights"][model]

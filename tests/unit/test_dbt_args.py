@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -11,8 +11,8 @@ from orchestration.warehouse.dbt_args import dbt_build_args, partition_keys_vars
 
 
 def test_window_vars_half_open_from_datetimes():
-    start = datetime(2024, 3, 1, tzinfo=timezone.utc)
-    end = datetime(2024, 3, 4, tzinfo=timezone.utc)  # Dagster's window end is exclusive
+    start = datetime(2024, 3, 1, tzinfo=UTC)
+    end = datetime(2024, 3, 4, tzinfo=UTC)  # Dagster's window end is exclusive
     assert window_vars(start, end) == {"min_date": "2024-03-01", "max_date": "2024-03-04"}
 
 

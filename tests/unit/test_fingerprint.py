@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from orchestration.ingestion import pipeline
+from orchestration.ingestion.lake import Lake
 from orchestration.ingestion.pipeline import (
     IngestError,
     ingest_partition,
@@ -27,7 +28,6 @@ from orchestration.ingestion.pipeline import (
     parser_settings,
     source_module,
 )
-from orchestration.ingestion.lake import Lake
 from orchestration.settings import REPO_ROOT
 from tests.paths import HANDMADE_LANDING
 
@@ -73,7 +73,11 @@ def test_a_change_in_an_imported_helper_module_reingests_unchanged_inputs(tmp_pa
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     done = subprocess.run(
         [sys.executable, "-c", _SCRIPT, str(copy), str(HANDMADE_LANDING), str(tmp_path / "lake")],
-        cwd=copy, env=env, capture_output=True, text=True, timeout=300,
+        cwd=copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr[-4000:]
     out = json.loads(done.stdout.strip().splitlines()[-1])
@@ -86,7 +90,9 @@ def test_a_change_in_an_imported_helper_module_reingests_unchanged_inputs(tmp_pa
 
 
 def test_dependencies_are_found_from_the_imports_not_from_a_list():
-    deps = {name: set(parser_dependencies(source_module(name))) for name in ("google_ads", "meta_ads", "ga4", "mailchimp")}
+    deps = {
+        name: set(parser_dependencies(source_module(name))) for name in ("google_ads", "meta_ads", "ga4", "mailchimp")
+    }
     assert {f"{PARSERS}.meta_ads", f"{PARSERS}.google_ads", f"{PARSERS}.base"} <= deps["meta_ads"]
     assert f"{PARSERS}.pii" not in deps["meta_ads"] and f"{PARSERS}.ga4" not in deps["meta_ads"]
     assert {f"{PARSERS}.ga4", f"{PARSERS}.base", f"{PARSERS}.pii"} <= deps["ga4"]
@@ -171,7 +177,8 @@ def test_rehash_rewrites_the_whole_history_with_the_new_salt(tmp_path, monkeypat
     monkeypatch.setenv("ADWH_PII_SALT", "new-salt")
     reports = pipeline.rehash_pii_history(landing_dir=landing, lake=lake)
     assert sorted((r.source, r.report_date, r.status) for r in reports) == [
-        ("ga4", "2024-03-01", "ingested"), ("ga4", "2024-03-02", "ingested")
+        ("ga4", "2024-03-01", "ingested"),
+        ("ga4", "2024-03-02", "ingested"),
     ]
     for day in (D1, D2):
         assert lake.read_manifest("ga4", day)["fingerprint"]["settings"] != old[day]

@@ -5,8 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-from datetime import date, datetime, timezone
-from pathlib import Path
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -84,7 +83,7 @@ def test_fixture_session_start_page_view_purchase():
     assert session_start == {
         "event_date": date(2024, 3, 1),
         "event_timestamp_us": 1709290000123456,
-        "event_ts": datetime(2024, 3, 1, 10, 46, 40, 123456, tzinfo=timezone.utc),
+        "event_ts": datetime(2024, 3, 1, 10, 46, 40, 123456, tzinfo=UTC),
         "event_name": "session_start",
         "user_pseudo_id": "1234567890.1709290000",
         "user_id": None,
@@ -113,7 +112,7 @@ def test_fixture_session_start_page_view_purchase():
     }
 
     # 1709290065 s = 1709290000 s + 65 s -> 10:47:45 UTC
-    assert page_view["event_ts"] == datetime(2024, 3, 1, 10, 47, 45, tzinfo=timezone.utc)
+    assert page_view["event_ts"] == datetime(2024, 3, 1, 10, 47, 45, tzinfo=UTC)
     assert page_view["record_number"] == 2
     # user_id "  Jane.Doe@Example.org " -> stripped, lower-cased (an e-mail), hashed
     assert page_view["user_id"] == sha("jane.doe@example.org")
@@ -130,7 +129,7 @@ def test_fixture_session_start_page_view_purchase():
     assert page_view["traffic_source"] is None  # collected_traffic_source is null
 
     # 1709290200 s - 1709251200 s = 39000 s = 10 h 50 min
-    assert purchase["event_ts"] == datetime(2024, 3, 1, 10, 50, tzinfo=timezone.utc)
+    assert purchase["event_ts"] == datetime(2024, 3, 1, 10, 50, tzinfo=UTC)
     assert purchase["record_number"] == 4  # line number: line 3 is blank
     assert purchase["user_id"] == sha("CRM-42")  # not an e-mail: case kept
     assert (purchase["transaction_id"], purchase["purchase_revenue"], purchase["currency"]) == ("T-1001", 59.9, "EUR")
@@ -163,7 +162,10 @@ def test_gzip_version_gives_identical_output():
     check_invariants(gz)
 
     def without_file(result: ParseResult) -> dict:
-        return {t: [{k: v for k, v in row.items() if k != "source_file"} for row in rows] for t, rows in result.tables.items()}
+        return {
+            t: [{k: v for k, v in row.items() if k != "source_file"} for row in rows]
+            for t, rows in result.tables.items()
+        }
 
     assert without_file(gz) == without_file(plain)
     assert (gz.records_read, gz.ignored_lines, gz.rejects) == (plain.records_read, plain.ignored_lines, plain.rejects)
@@ -207,7 +209,9 @@ def test_empty_gz_file_is_a_valid_day_with_no_rows():
 
 
 def test_crlf_line_endings_and_integer_event_date():
-    data = (json.dumps(event()) + "\r\n" + json.dumps(event(event_date=20240301, event_name="scroll")) + "\r\n").encode()
+    data = (
+        json.dumps(event()) + "\r\n" + json.dumps(event(event_date=20240301, event_name="scroll")) + "\r\n"
+    ).encode()
     result = parse(data)
     check_invariants(result)
     assert [e["event_name"] for e in result.tables[EVENTS]] == ["page_view", "scroll"]
@@ -232,7 +236,11 @@ def test_broken_line_is_rejected_while_the_others_load():
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
-        ({"event_date": "20240302"}, "event_date", "record is for 2024-03-02 but the file is in the folder of 2024-03-01"),
+        (
+            {"event_date": "20240302"},
+            "event_date",
+            "record is for 2024-03-02 but the file is in the folder of 2024-03-01",
+        ),
         ({"event_date": "2024-03-01"}, "event_date", "not a date"),
         ({"event_timestamp": "12a"}, "event_timestamp", "not an integer: '12a'"),
         ({"event_timestamp": "1709300000000000.5"}, "event_timestamp", "not an integer"),
@@ -260,7 +268,12 @@ def test_bad_events_are_quarantined_naming_the_field(overrides, field, message):
 
 @pytest.mark.parametrize(
     "ecommerce",
-    [None, {}, {"transaction_id": "(not set)", "purchase_revenue": 10.0}, {"transaction_id": "", "purchase_revenue": 1}],
+    [
+        None,
+        {},
+        {"transaction_id": "(not set)", "purchase_revenue": 10.0},
+        {"transaction_id": "", "purchase_revenue": 1},
+    ],
 )
 def test_purchase_without_transaction_id_is_rejected(ecommerce):
     result = parse(ndjson(event(event_name="purchase", ecommerce=ecommerce)))

@@ -49,27 +49,46 @@ def google_rows(root: Path, day: date) -> list[dict]:
             for batch in json.loads(path.read_bytes()):
                 for r in batch["results"]:
                     m = r["metrics"]
-                    rows.append({
-                        "format": "json", "customer_id": r["customer"]["id"], "currency": r["customer"]["currencyCode"],
-                        "channel": r["campaign"]["advertisingChannelType"], "campaign_id": r["campaign"]["id"],
-                        "ad_id": r["adGroupAd"]["ad"]["id"], "date": r["segments"]["date"],
-                        "impressions": int(m.get("impressions", "0")), "clicks": int(m.get("clicks", "0")),
-                        "interactions": int(m.get("interactions", "0")),
-                        "cost_micros": int(m.get("costMicros", "0")), "conversions": m.get("conversions", 0.0),
-                        "conversions_value": m.get("conversionsValue", 0.0),
-                        "view_through": int(m.get("viewThroughConversions", "0")), "metrics": m,
-                    })
+                    rows.append(
+                        {
+                            "format": "json",
+                            "customer_id": r["customer"]["id"],
+                            "currency": r["customer"]["currencyCode"],
+                            "channel": r["campaign"]["advertisingChannelType"],
+                            "campaign_id": r["campaign"]["id"],
+                            "ad_id": r["adGroupAd"]["ad"]["id"],
+                            "date": r["segments"]["date"],
+                            "impressions": int(m.get("impressions", "0")),
+                            "clicks": int(m.get("clicks", "0")),
+                            "interactions": int(m.get("interactions", "0")),
+                            "cost_micros": int(m.get("costMicros", "0")),
+                            "conversions": m.get("conversions", 0.0),
+                            "conversions_value": m.get("conversionsValue", 0.0),
+                            "view_through": int(m.get("viewThroughConversions", "0")),
+                            "metrics": m,
+                        }
+                    )
         else:
             for r in ui_csv_rows(path):
-                number = lambda key: 0.0 if r[key] == "--" else float(r[key].replace(",", ""))  # noqa: E731
-                rows.append({
-                    "format": "csv", "customer_id": r["Customer ID"].replace("-", ""), "currency": r["Currency code"],
-                    "channel": r["Campaign type"].upper(), "campaign_id": r["Campaign ID"], "ad_id": r["Ad ID"],
-                    "date": r["Day"], "impressions": int(number("Impr.")), "clicks": int(number("Clicks")),
-                    "interactions": int(number("Interactions")), "cost_micros": round(number("Cost") * 1e6),
-                    "conversions": number("Conversions"), "conversions_value": number("Conv. value"),
-                    "view_through": int(number("View-through conv.")),
-                })
+                number = lambda key: 0.0 if r[key] == "--" else float(r[key].replace(",", ""))  # noqa: E731, B023
+                rows.append(
+                    {
+                        "format": "csv",
+                        "customer_id": r["Customer ID"].replace("-", ""),
+                        "currency": r["Currency code"],
+                        "channel": r["Campaign type"].upper(),
+                        "campaign_id": r["Campaign ID"],
+                        "ad_id": r["Ad ID"],
+                        "date": r["Day"],
+                        "impressions": int(number("Impr.")),
+                        "clicks": int(number("Clicks")),
+                        "interactions": int(number("Interactions")),
+                        "cost_micros": round(number("Cost") * 1e6),
+                        "conversions": number("Conversions"),
+                        "conversions_value": number("Conv. value"),
+                        "view_through": int(number("View-through conv.")),
+                    }
+                )
     return rows
 
 
@@ -214,8 +233,12 @@ def test_one_generate_command_line() -> None:
     import orchestration.sample.generate as module
 
     assert not hasattr(module, "main")  # the only command line is `adwh generate` (orchestration/cli.py)
-    assert cli.build_parser().parse_args(
-        ["generate", "--out", "x", "--start", "2024-01-01", "--end", "2024-01-01"]).sources == ALL_SOURCES
+    assert (
+        cli.build_parser()
+        .parse_args(["generate", "--out", "x", "--start", "2024-01-01", "--end", "2024-01-01"])
+        .sources
+        == ALL_SOURCES
+    )
 
 
 # ----------------------------------------------------------------------------- Google Ads
@@ -275,9 +298,25 @@ def test_google_eur_account_comes_as_ui_csv_every_seventh_day(landing: Path) -> 
     assert lines[0] == ["Ad performance report"]
     label = f"{csv_days[0]:%B} {csv_days[0].day}, {csv_days[0].year}"
     assert lines[1] == [f"{label} - {label}"]
-    assert lines[2] == ["Day", "Account", "Customer ID", "Currency code", "Campaign", "Campaign ID", "Campaign type",
-                        "Ad group", "Ad group ID", "Ad ID", "Impr.", "Clicks", "Interactions", "Cost",
-                        "Conversions", "Conv. value", "View-through conv."]
+    assert lines[2] == [
+        "Day",
+        "Account",
+        "Customer ID",
+        "Currency code",
+        "Campaign",
+        "Campaign ID",
+        "Campaign type",
+        "Ad group",
+        "Ad group ID",
+        "Ad ID",
+        "Impr.",
+        "Clicks",
+        "Interactions",
+        "Cost",
+        "Conversions",
+        "Conv. value",
+        "View-through conv.",
+    ]
     assert lines[-1][0].startswith("Total: ") and lines[-4][0] == "Total: Account"
     assert '"1,' in data.decode("utf-8") or '"2,' in data.decode("utf-8")  # quoted thousands separators
     assert "--" in {cell for line in lines[3:] for cell in line}
@@ -314,8 +353,11 @@ def test_meta_video_fields_only_on_video_ads(landing: Path) -> None:
     for day in DAYS:
         for row in meta_rows(landing, day):
             video_view = [a for a in row.get("actions", []) if a["action_type"] == "video_view"]
-            fields = [f for f in ("video_play_actions", "video_thruplay_watched_actions", "video_p100_watched_actions")
-                      if f in row]
+            fields = [
+                f
+                for f in ("video_play_actions", "video_thruplay_watched_actions", "video_p100_watched_actions")
+                if f in row
+            ]
             if not row["ad_name"].startswith(("Video", "Reel")):
                 assert not video_view and not fields
                 continue
@@ -372,20 +414,37 @@ def test_meta_windows_are_monotone_and_purchase_types_agree(landing: Path) -> No
                     w = {k: float(e.get(k, "0")) for k in ("1d_click", "7d_click", "28d_click", "1d_view")}
                     assert w["1d_click"] <= w["7d_click"] <= w["28d_click"], e
                     assert float(e["value"]) == pytest.approx(w["7d_click"] + w["1d_view"], abs=0.011), e
-                purchases = [entries.get(t) for t in ("purchase", "omni_purchase",
-                                                      "offsite_conversion.fb_pixel_purchase")]
+                purchases = [
+                    entries.get(t) for t in ("purchase", "omni_purchase", "offsite_conversion.fb_pixel_purchase")
+                ]
                 if any(purchases):
                     stripped = [{k: v for k, v in p.items() if k != "action_type"} for p in purchases]
                     assert stripped[0] == stripped[1] == stripped[2]
-    assert {"link_click", "landing_page_view", "add_to_cart", "purchase", "omni_purchase",
-            "offsite_conversion.fb_pixel_purchase"} <= seen_types
+    assert {
+        "link_click",
+        "landing_page_view",
+        "add_to_cart",
+        "purchase",
+        "omni_purchase",
+        "offsite_conversion.fb_pixel_purchase",
+    } <= seen_types
 
 
 # ----------------------------------------------------------------------------- e-mail
 def test_mailchimp_counters_only_grow(landing: Path) -> None:
-    counters = ("emails_sent", "unsubscribed", "bounces.hard_bounces", "bounces.soft_bounces", "opens.opens_total",
-                "opens.unique_opens", "opens.proxy_excluded_opens", "opens.proxy_excluded_unique_opens",
-                "clicks.clicks_total", "clicks.unique_clicks", "clicks.unique_subscriber_clicks")
+    counters = (
+        "emails_sent",
+        "unsubscribed",
+        "bounces.hard_bounces",
+        "bounces.soft_bounces",
+        "opens.opens_total",
+        "opens.unique_opens",
+        "opens.proxy_excluded_opens",
+        "opens.proxy_excluded_unique_opens",
+        "clicks.clicks_total",
+        "clicks.unique_clicks",
+        "clicks.unique_subscriber_clicks",
+    )
 
     def get(report: dict, path: str) -> int:
         node = report
@@ -443,7 +502,9 @@ def test_email_unique_click_rate(landing: Path) -> None:
         for cid, r in current.items():
             if r["send_time"][:10] >= START.isoformat():
                 old = previous.get(cid)
-                clicks += r["clicks"]["unique_subscriber_clicks"] - (old["clicks"]["unique_subscriber_clicks"] if old else 0)
+                clicks += r["clicks"]["unique_subscriber_clicks"] - (
+                    old["clicks"]["unique_subscriber_clicks"] if old else 0
+                )
                 if old is None:
                     b = r["bounces"]
                     delivered_total += r["emails_sent"] - b["hard_bounces"] - b["soft_bounces"] - b["syntax_errors"]
@@ -457,8 +518,17 @@ def test_klaviyo_lifetime_totals_grow_and_rates_are_fractions(landing: Path) -> 
         for cid, stats in old.items():
             if cid not in new:  # out of the 90-day listing window
                 continue
-            for key in ("recipients", "delivered", "opens", "opens_unique", "clicks", "clicks_unique",
-                        "unsubscribes", "conversions", "conversion_value"):
+            for key in (
+                "recipients",
+                "delivered",
+                "opens",
+                "opens_unique",
+                "clicks",
+                "clicks_unique",
+                "unsubscribes",
+                "conversions",
+                "conversion_value",
+            ):
                 assert new[cid][key] >= stats[key], (cid, key)
     for stats in klaviyo_results(landing, END).values():
         assert stats["delivered"] == stats["recipients"] - stats["bounced"]
@@ -468,8 +538,11 @@ def test_klaviyo_lifetime_totals_grow_and_rates_are_fractions(landing: Path) -> 
     document = json.loads(files(landing, "klaviyo", END)[0].read_bytes())
     assert document["data"]["type"] == "campaign-values-report" and "links" in document
     groupings = document["data"]["attributes"]["results"][0]["groupings"]
-    assert groupings["send_channel"] == "email" and set(groupings) == {"send_channel", "campaign_id",
-                                                                       "campaign_message_id"}
+    assert groupings["send_channel"] == "email" and set(groupings) == {
+        "send_channel",
+        "campaign_id",
+        "campaign_message_id",
+    }
 
 
 # ----------------------------------------------------------------------------- GA4
@@ -577,8 +650,9 @@ def test_restate_adds_late_conversions_only(tmp_path: Path) -> None:
     assert sum(r["conversions"] for r in after_google) > sum(r["conversions"] for r in before_google)
 
     def purchases(rows: list[dict], window: str) -> float:
-        return sum(float(a.get(window, "0")) for r in rows for a in r.get("actions", [])
-                   if a["action_type"] == "purchase")
+        return sum(
+            float(a.get(window, "0")) for r in rows for a in r.get("actions", []) if a["action_type"] == "purchase"
+        )
 
     for old, new in zip(before_meta, after_meta):
         assert old["ad_id"] == new["ad_id"]
@@ -622,8 +696,12 @@ def linkedin_folder(day: date, *, lag: int = 1, seed: int = 7, scale: int = 1) -
 def test_linkedin_files_are_the_marketing_api_responses() -> None:
     folder = linkedin_folder(date(2024, 3, 5))
     account_ids = {name.rsplit("_", 1)[1] for name in folder}
-    assert sorted(name.rsplit("_", 1)[0] for name in folder) == ["ad_accounts", "ad_analytics", "ad_campaigns",
-                                                                "creatives"]
+    assert sorted(name.rsplit("_", 1)[0] for name in folder) == [
+        "ad_accounts",
+        "ad_analytics",
+        "ad_campaigns",
+        "creatives",
+    ]
     analytics = next(v for k, v in folder.items() if k.startswith("ad_analytics"))
     account = next(v for k, v in folder.items() if k.startswith("ad_accounts"))
     campaigns = next(v for k, v in folder.items() if k.startswith("ad_campaigns"))["elements"]
@@ -641,8 +719,9 @@ def test_linkedin_files_are_the_marketing_api_responses() -> None:
         campaign_id = int(creatives[urn]["campaign"].rsplit(":", 1)[1])
         assert isinstance(e["costInLocalCurrency"], str) and float(e["costInLocalCurrency"]) > 0
         assert e["landingPageClicks"] <= e["clicks"]
-        assert e["externalWebsiteConversions"] == (e["externalWebsitePostClickConversions"]
-                                                   + e["externalWebsitePostViewConversions"])
+        assert e["externalWebsiteConversions"] == (
+            e["externalWebsitePostClickConversions"] + e["externalWebsitePostViewConversions"]
+        )
         if formats[campaign_id] == "SINGLE_VIDEO":
             assert e["videoStarts"] > e["videoViews"] > e["videoCompletions"] > 0
         else:  # LinkedIn reports 0 video metrics for an image ad
@@ -662,7 +741,11 @@ def test_linkedin_conversions_mature_and_delivery_stays() -> None:
     young, old = elements(1), elements(10_000)
     for a, b in zip(young, old):
         assert (a["pivotValues"], a["impressions"], a["clicks"], a["costInLocalCurrency"]) == (
-            b["pivotValues"], b["impressions"], b["clicks"], b["costInLocalCurrency"])
+            b["pivotValues"],
+            b["impressions"],
+            b["clicks"],
+            b["costInLocalCurrency"],
+        )
         assert a["externalWebsitePostClickConversions"] <= b["externalWebsitePostClickConversions"]
     assert sum(e["externalWebsiteConversions"] for e in young) <= sum(e["externalWebsiteConversions"] for e in old)
 
@@ -700,8 +783,11 @@ def test_ga4_gains_linkedin_sessions_only_beside_linkedin_and_keeps_every_other_
         q = query(e)
         assert (q["utm_source"], q["utm_medium"]) == ("linkedin", "paid_social") and len(q["li_fat_id"]) == 36
         assert e["collected_traffic_source"]["manual_source"] == "linkedin"
-    ids = [e["ecommerce"]["transaction_id"] for e in json.loads("[" + ",".join(without) + "]")
-           if e["event_name"] == "purchase"]
+    ids = [
+        e["ecommerce"]["transaction_id"]
+        for e in json.loads("[" + ",".join(without) + "]")
+        if e["event_name"] == "purchase"
+    ]
     new_ids = {e["ecommerce"]["transaction_id"] for e in added if e["event_name"] == "purchase"}
     assert not new_ids & set(ids)  # numbered after the day's other purchases
 

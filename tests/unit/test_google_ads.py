@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -38,7 +37,12 @@ def parse_csv(text: str, name: str = "day.csv", report_date: date = DAY) -> Pars
 def api_result(**overrides) -> dict:
     """One valid searchStream result; overrides replace whole top-level objects."""
     result = {
-        "customer": {"id": "1234567890", "currencyCode": "USD", "timeZone": "America/New_York", "descriptiveName": "Acme US"},
+        "customer": {
+            "id": "1234567890",
+            "currencyCode": "USD",
+            "timeZone": "America/New_York",
+            "descriptiveName": "Acme US",
+        },
         "campaign": {"id": "111", "name": "Brand Search", "advertisingChannelType": "SEARCH"},
         "adGroup": {"id": "211", "name": "Brand exact"},
         "adGroupAd": {"ad": {"id": "311"}},
@@ -179,12 +183,24 @@ def test_api_json_wrong_shape_names_the_position(document, pattern):
         ({"metrics": {"clicks": "-3"}}, "field 'metrics.clicks': negative value: '-3'"),
         ({"metrics": {"conversions": float("nan")}}, "field 'metrics.conversions': not a finite number"),
         ({"metrics": {"costMicros": "99999999999999999999"}}, "field 'metrics.costMicros': out of the int64 range"),
-        ({"segments": {"date": "2024-03-04"}}, "field 'segments.date': record is for 2024-03-04 but the file is in the folder of 2024-03-05"),
+        (
+            {"segments": {"date": "2024-03-04"}},
+            "field 'segments.date': record is for 2024-03-04 but the file is in the folder of 2024-03-05",
+        ),
         ({"segments": {}}, "field 'segments.date': not a date"),
-        ({"customer": {"id": "1", "currencyCode": "XYZ", "descriptiveName": "A"}}, "field 'customer.currencyCode': unknown currency: 'XYZ'"),
-        ({"customer": {"id": "1", "currencyCode": "usd", "descriptiveName": "A"}}, "field 'customer.currencyCode': not an ISO 4217 currency code"),
+        (
+            {"customer": {"id": "1", "currencyCode": "XYZ", "descriptiveName": "A"}},
+            "field 'customer.currencyCode': unknown currency: 'XYZ'",
+        ),
+        (
+            {"customer": {"id": "1", "currencyCode": "usd", "descriptiveName": "A"}},
+            "field 'customer.currencyCode': not an ISO 4217 currency code",
+        ),
         ({"adGroupAd": {}}, "field 'adGroupAd.ad.id': required value is missing"),
-        ({"campaign": {"name": "x", "advertisingChannelType": "SEARCH"}}, "field 'campaign.id': required value is missing"),
+        (
+            {"campaign": {"name": "x", "advertisingChannelType": "SEARCH"}},
+            "field 'campaign.id': required value is missing",
+        ),
     ],
 )
 def test_api_json_bad_record_is_rejected_naming_the_field(overrides, reason):
@@ -211,10 +227,12 @@ def test_api_json_duplicate_grain_key_is_rejected():
 
 
 def test_api_json_good_and_bad_records_in_one_file():
-    result = parse_json([
-        {"results": [api_result(), api_result(metrics={"impressions": "12a"}, adGroupAd={"ad": {"id": "2"}})]},
-        {"results": [api_result(adGroupAd={"ad": {"id": "3"}})]},
-    ])
+    result = parse_json(
+        [
+            {"results": [api_result(), api_result(metrics={"impressions": "12a"}, adGroupAd={"ad": {"id": "2"}})]},
+            {"results": [api_result(adGroupAd={"ad": {"id": "3"}})]},
+        ]
+    )
     # 3 read = 2 loaded (records 1 and 3) + 1 rejected (record 2)
     assert [r["record_number"] for r in result.tables["ad_stats"]] == [1, 3]
     assert [r.record_number for r in result.rejects] == [2]
@@ -295,7 +313,7 @@ def test_ui_csv_cost_uses_decimal_not_float():
 
 
 def test_ui_csv_header_is_found_by_content_not_offset():
-    text = "Ad report\nAll campaigns\n\"March 5, 2024 - March 5, 2024\"\n" + HEADER + "\n" + GOOD_LINE + "\n"
+    text = 'Ad report\nAll campaigns\n"March 5, 2024 - March 5, 2024"\n' + HEADER + "\n" + GOOD_LINE + "\n"
     result = parse_csv(text)
     assert result.records_read == 1 and result.tables["ad_stats"][0]["record_number"] == 5
     assert result.ignored_lines == 4  # 3 preamble + header
@@ -314,7 +332,8 @@ def test_ui_csv_unknown_campaign_type_is_upper_snake_cased_with_a_warning():
 
 
 @pytest.mark.parametrize(
-    "ui_name, enum", [("Demand Gen", "DEMAND_GEN"), ("Video", "VIDEO"), ("Shopping", "SHOPPING"), ("App", "MULTI_CHANNEL")]
+    "ui_name, enum",
+    [("Demand Gen", "DEMAND_GEN"), ("Video", "VIDEO"), ("Shopping", "SHOPPING"), ("App", "MULTI_CHANNEL")],
 )
 def test_ui_csv_campaign_type_mapping(ui_name, enum):
     line = GOOD_LINE.replace(",Search,", f",{ui_name},")
@@ -370,7 +389,11 @@ def test_ui_csv_invalid_utf8_names_file_and_line():
         (",1.50,", ",NaN,", "field 'Cost': not a finite number: 'NaN'"),
         (",0.00,0.00,0", ",nan,0.00,0", "field 'Conversions': not a finite number"),
         (",10,2,2,", ",1_000,2,2,", "field 'Impr.': not a number: '1_000'"),
-        ("2024-03-05,", "2024-03-04,", "field 'Day': record is for 2024-03-04 but the file is in the folder of 2024-03-05"),
+        (
+            "2024-03-05,",
+            "2024-03-04,",
+            "field 'Day': record is for 2024-03-04 but the file is in the folder of 2024-03-05",
+        ),
         ("2024-03-05,", "05/03/2024,", "field 'Day': not a date"),
         (",USD,", ",XYZ,", "field 'Currency code': unknown currency: 'XYZ'"),
         (",USD,", ",US,", "field 'Currency code': not an ISO 4217 currency code"),
@@ -479,7 +502,10 @@ def test_ui_csv_with_customer_id_loads_rows_whose_names_are_blank_or_dashes():
     assert result.rejects == []
     first, second = result.tables["ad_stats"]
     assert (first["customer_id"], first["customer_name"], first["campaign_name"], first["ad_group_name"]) == (
-        "1234567890", None, None, None
+        "1234567890",
+        None,
+        None,
+        None,
     )
     assert (second["customer_name"], second["campaign_name"]) == ("Acme US", "Brand Search")
     warning = next(w for w in result.warnings if "NULL" in w)

@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 import shutil
 from datetime import date
-from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
-from orchestration.ingestion.pipeline import IngestError, ingest_partition
 from orchestration.ingestion.lake import Lake
+from orchestration.ingestion.pipeline import IngestError, ingest_partition
 from tests.paths import HANDMADE_LANDING
 
 FIXTURES = HANDMADE_LANDING

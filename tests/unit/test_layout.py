@@ -48,7 +48,9 @@ def test_the_repo_does_not_cite_a_document_outside_it():
         for path in _repo_files(".py", ".sql", ".yml", ".md", ".csv", ".toml")
         if re.search("DESIGN" + r"(\.md)?\s*§", path.read_text(errors="replace"))
     ]
-    assert not cited, f"these cite a section of the design contract, which is not in the repository (use docs/architecture.md): {cited}"
+    assert not cited, (
+        f"these cite a section of the design contract, which is not in the repository (use docs/architecture.md): {cited}"
+    )
 
 
 def test_every_sub_command_is_documented():

@@ -77,8 +77,12 @@ def test_module_contract():
     assert linkedin_ads.PRIMARY_TABLE == "elements"
     assert set(linkedin_ads.SCHEMAS) == set(EMPTY)
     # one pattern per response the pull saves into the day's folder
-    assert linkedin_ads.FILE_PATTERNS == ("ad_analytics*.json", "ad_accounts*.json", "ad_campaigns*.json",
-                                          "creatives*.json")
+    assert linkedin_ads.FILE_PATTERNS == (
+        "ad_analytics*.json",
+        "ad_accounts*.json",
+        "ad_campaigns*.json",
+        "creatives*.json",
+    )
     assert linkedin_ads.GRAIN == ("entity_type", "entity_id", "date_start")
     for schema in linkedin_ads.SCHEMAS.values():
         assert schema.names[-2:] == ["source_file", "record_number"]
@@ -90,8 +94,13 @@ def test_ad_analytics_fixture():
     result = parse_fixture(ANALYTICS)
     assert result.records_read == 3 and result.rejects == [] and result.warnings == []
     assert result.tables["elements"] == [
-        {"entity_type": "ad_analytics", "entity_id": creative, "date_start": DAY, "source_file": ANALYTICS,
-         "record_number": n}
+        {
+            "entity_type": "ad_analytics",
+            "entity_id": creative,
+            "date_start": DAY,
+            "source_file": ANALYTICS,
+            "record_number": n,
+        }
         for n, creative in enumerate(("901000001", "901000002", "901000003"), start=1)
     ]
     first, second, third = result.tables["ad_analytics"]
@@ -121,9 +130,16 @@ def test_ad_analytics_fixture():
     # metrics that were not in the response (not requested) are NULL, never 0
     assert (third["impressions"], third["clicks"], third["landing_page_clicks"]) == (150, 2, 1)
     assert third["cost_in_local_currency"] == 3.0
-    for column in ("cost_in_usd", "external_website_conversions", "external_website_post_click_conversions",
-                   "external_website_post_view_conversions", "conversion_value_in_local_currency",
-                   "video_starts", "video_views", "video_completions"):
+    for column in (
+        "cost_in_usd",
+        "external_website_conversions",
+        "external_website_post_click_conversions",
+        "external_website_post_view_conversions",
+        "conversion_value_in_local_currency",
+        "video_starts",
+        "video_views",
+        "video_completions",
+    ):
         assert third[column] is None, column
     assert result.tables["ad_accounts"] == result.tables["ad_campaigns"] == result.tables["creatives"] == []
 
@@ -132,12 +148,24 @@ def test_ad_account_fixture_is_one_entity():
     result = parse_fixture(ACCOUNTS)
     assert result.records_read == 1 and result.rejects == []
     assert result.tables["elements"] == [
-        {"entity_type": "ad_account", "entity_id": "508000001", "date_start": None, "source_file": ACCOUNTS,
-         "record_number": 1}
+        {
+            "entity_type": "ad_account",
+            "entity_id": "508000001",
+            "date_start": None,
+            "source_file": ACCOUNTS,
+            "record_number": 1,
+        }
     ]
     assert result.tables["ad_accounts"] == [
-        {"account_id": "508000001", "account_name": "Acme B2B EU", "currency": "EUR", "account_type": "BUSINESS",
-         "account_status": "ACTIVE", "source_file": ACCOUNTS, "record_number": 1}
+        {
+            "account_id": "508000001",
+            "account_name": "Acme B2B EU",
+            "currency": "EUR",
+            "account_type": "BUSINESS",
+            "account_status": "ACTIVE",
+            "source_file": ACCOUNTS,
+            "record_number": 1,
+        }
     ]
 
 
@@ -159,7 +187,10 @@ def test_ad_campaigns_fixture():
         "record_number": 1,
     }
     assert (image["campaign_format"], image["objective_type"], image["record_number"]) == (
-        "STANDARD_UPDATE", "WEBSITE_CONVERSION", 2)
+        "STANDARD_UPDATE",
+        "WEBSITE_CONVERSION",
+        2,
+    )
 
 
 def test_creatives_fixture_two_pages():
@@ -167,11 +198,18 @@ def test_creatives_fixture_two_pages():
     # page 1: 2 creatives, page 2: 1 creative, numbered across the pages
     assert result.records_read == 3 and result.rejects == []
     assert [(r["entity_id"], r["record_number"]) for r in result.tables["elements"]] == [
-        ("901000001", 1), ("901000002", 2), ("901000003", 3)]
+        ("901000001", 1),
+        ("901000002", 2),
+        ("901000003", 3),
+    ]
     first, second, third = result.tables["creatives"]
     assert first == {
-        "creative_id": "901000001", "campaign_id": "612000001", "account_id": "508000001",
-        "creative_name": "Product tour 30s", "intended_status": "ACTIVE", "source_file": CREATIVES,
+        "creative_id": "901000001",
+        "campaign_id": "612000001",
+        "account_id": "508000001",
+        "creative_name": "Product tour 30s",
+        "intended_status": "ACTIVE",
+        "source_file": CREATIVES,
         "record_number": 1,
     }
     assert (second["campaign_id"], second["creative_name"]) == ("612000002", "Whitepaper - cover")
@@ -201,9 +239,15 @@ def test_file_kind_comes_from_the_name():
         ({"elements": {"a": 1}}, r"page 1: field 'elements': expected an array"),
         ([{"elements": []}, "x"], r"page 2: expected a page object"),
         (42, r"ad_analytics_1\.json: top level"),
-        ({"status": 401, "serviceErrorCode": 65600, "code": "INVALID_ACCESS_TOKEN",
-          "message": "Invalid access token"},
-         r"page 1: field 'status': the API returned an error.*Invalid access token"),
+        (
+            {
+                "status": 401,
+                "serviceErrorCode": 65600,
+                "code": "INVALID_ACCESS_TOKEN",
+                "message": "Invalid access token",
+            },
+            r"page 1: field 'status': the API returned an error.*Invalid access token",
+        ),
     ],
 )
 def test_wrong_shape_names_the_position(document, pattern):
@@ -222,17 +266,25 @@ def test_truncated_json_names_line_and_column():
 @pytest.mark.parametrize(
     "overrides, reason",
     [
-        ({"pivotValues": ["urn:li:sponsoredCampaign:612000001"]},
-         "field 'pivotValues[0]': not a sponsoredCreative URN: 'urn:li:sponsoredCampaign:612000001'"),
+        (
+            {"pivotValues": ["urn:li:sponsoredCampaign:612000001"]},
+            "field 'pivotValues[0]': not a sponsoredCreative URN: 'urn:li:sponsoredCampaign:612000001'",
+        ),
         ({"pivotValues": ["urn:li:sponsoredCreative:12ab"]}, "field 'pivotValues[0]': not a sponsoredCreative URN"),
-        ({"pivotValues": ["urn:li:sponsoredCreative:1", "urn:li:sponsoredCreative:2"]},
-         "field 'pivotValues': expected one value (pivot=CREATIVE), got 2"),
+        (
+            {"pivotValues": ["urn:li:sponsoredCreative:1", "urn:li:sponsoredCreative:2"]},
+            "field 'pivotValues': expected one value (pivot=CREATIVE), got 2",
+        ),
         ({"pivotValues": "urn:li:sponsoredCreative:42"}, "field 'pivotValues': expected an array"),
         ({"pivotValues": None}, "field 'pivotValues': required value is missing"),
-        ({"dateRange": {"start": {"year": 2024, "month": 3, "day": 5}, "end": {"year": 2024, "month": 3, "day": 6}}},
-         "field 'dateRange.end': a DAILY element must cover one day: 2024-03-05 to 2024-03-06"),
-        ({"dateRange": {"start": {"year": 2024, "month": 3, "day": 4}, "end": {"year": 2024, "month": 3, "day": 4}}},
-         "field 'dateRange.start': record is for 2024-03-04 but the file is in the folder of 2024-03-05"),
+        (
+            {"dateRange": {"start": {"year": 2024, "month": 3, "day": 5}, "end": {"year": 2024, "month": 3, "day": 6}}},
+            "field 'dateRange.end': a DAILY element must cover one day: 2024-03-05 to 2024-03-06",
+        ),
+        (
+            {"dateRange": {"start": {"year": 2024, "month": 3, "day": 4}, "end": {"year": 2024, "month": 3, "day": 4}}},
+            "field 'dateRange.start': record is for 2024-03-04 but the file is in the folder of 2024-03-05",
+        ),
         ({"dateRange": {"start": {"year": 2024, "month": 2, "day": 30}}}, "field 'dateRange.start': not a date"),
         ({"dateRange": {"start": {"year": 2024, "month": 3}}}, "field 'dateRange.start.day': not an integer: None"),
         ({"dateRange": None}, "field 'dateRange': required value is missing"),
@@ -256,8 +308,14 @@ def test_bad_element_is_rejected_naming_the_field(overrides, reason):
 def test_cost_as_a_json_number_loads_with_a_warning():
     # the API serialises costInLocalCurrency as a decimal string; a number is unambiguous, so it
     # loads, but the file is named in a warning (someone re-serialised the export)
-    result = parse_doc({"elements": [element(costInLocalCurrency=25.5), element(
-        pivotValues=["urn:li:sponsoredCreative:43"], costInLocalCurrency=1)]})
+    result = parse_doc(
+        {
+            "elements": [
+                element(costInLocalCurrency=25.5),
+                element(pivotValues=["urn:li:sponsoredCreative:43"], costInLocalCurrency=1),
+            ]
+        }
+    )
     assert result.rejects == [] and [r["cost_in_local_currency"] for r in result.tables["ad_analytics"]] == [25.5, 1.0]
     [warning] = result.warnings
     assert "costInLocalCurrency" in warning and "2 of 2" in warning and "decimal string" in warning
@@ -269,8 +327,9 @@ def test_a_day_without_an_end_date_is_that_day():
 
 
 def test_duplicate_creative_day_is_rejected():
-    result = parse_doc({"elements": [element(), element(pivotValues=["urn:li:sponsoredCreative:43"]),
-                                     element(impressions=5)]})
+    result = parse_doc(
+        {"elements": [element(), element(pivotValues=["urn:li:sponsoredCreative:43"]), element(impressions=5)]}
+    )
     assert [r["record_number"] for r in result.tables["ad_analytics"]] == [1, 2]
     assert [r.record_number for r in result.rejects] == [3]
     assert "duplicate of record 1" in result.rejects[0].reason
@@ -293,10 +352,16 @@ CREATIVE = {"id": "urn:li:sponsoredCreative:901000001", "campaign": "urn:li:spon
     [
         ("ad_accounts_1.json", ACCOUNT | {"currency": "XYZ"}, "field 'currency': unknown currency: 'XYZ'"),
         ("ad_accounts_1.json", ACCOUNT | {"currency": None}, "field 'currency': required value is missing"),
-        ("ad_accounts_1.json", ACCOUNT | {"id": "acme"},
-         "field 'id': not a sponsoredAccount URN (urn:li:sponsoredAccount:<digits>) nor a LinkedIn id: 'acme'"),
-        ("ad_campaigns_1.json", CAMPAIGN | {"account": "urn:li:organization:1"},
-         "field 'account': not a sponsoredAccount URN"),
+        (
+            "ad_accounts_1.json",
+            ACCOUNT | {"id": "acme"},
+            "field 'id': not a sponsoredAccount URN (urn:li:sponsoredAccount:<digits>) nor a LinkedIn id: 'acme'",
+        ),
+        (
+            "ad_campaigns_1.json",
+            CAMPAIGN | {"account": "urn:li:organization:1"},
+            "field 'account': not a sponsoredAccount URN",
+        ),
         ("ad_campaigns_1.json", CAMPAIGN | {"id": None}, "field 'id': required value is missing"),
         ("creatives_1.json", CREATIVE | {"id": "urn:li:sponsoredCampaign:1"}, "field 'id': not a sponsoredCreative"),
         ("creatives_1.json", CREATIVE | {"campaign": None}, "field 'campaign': required value is missing"),

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import date, datetime, timezone
-from pathlib import Path
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -58,7 +57,7 @@ def test_two_snapshots_of_one_campaign_with_mpp_proxy_opens():
         "list_id": "L9f8e7d6",
         "subject_line": "Spring sale: 20% off everything",
         "campaign_type": "regular",
-        "send_time": datetime(2024, 3, 1, 14, 0, tzinfo=timezone.utc),
+        "send_time": datetime(2024, 3, 1, 14, 0, tzinfo=UTC),
         "emails_sent": 1000,
         "hard_bounces": 8,
         "soft_bounces": 12,
@@ -92,7 +91,7 @@ def test_offset_send_time_is_converted_to_utc_and_blank_subject_is_null():
     result = parse(fixture_bytes("reports_2024-03-03.json"), DAY2)
     second = result.tables[TABLE][1]
     # 2024-03-02T09:30:00+02:00 = 09:30 - 2 h = 07:30 UTC
-    assert second["send_time"] == datetime(2024, 3, 2, 7, 30, tzinfo=timezone.utc)
+    assert second["send_time"] == datetime(2024, 3, 2, 7, 30, tzinfo=UTC)
     assert second["subject_line"] is None
     assert second["campaign_type"] == "plaintext"
     assert second["emails_sent"] == 500  # 500.0 in the file: an integral float is accepted

@@ -8,7 +8,6 @@ from __future__ import annotations
 import copy
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -159,12 +158,21 @@ def test_fixture_two_pages():
         ("action_value", "omni_purchase", "1d_view", 29.9),
     }
     # record 2 had no purchases: the purchase type is absent, so no rows (not zeros)
-    assert actions_of(result, 2) == {("action", "link_click", "default", 5.0), ("action", "link_click", "7d_click", 5.0)}
+    assert actions_of(result, 2) == {
+        ("action", "link_click", "default", 5.0),
+        ("action", "link_click", "7d_click", 5.0),
+    }
     # default (7d_click_1d_view) = 7d_click + 1d_view: 2 + 1 = 3 purchases, 59.8 + 29.9 = 89.7 value
     action_1 = [a for a in result.tables["ad_actions"] if a["record_number"] == 1][0]
-    assert {k: action_1[k] for k in ("account_id", "campaign_id", "adset_id", "ad_id", "date_start", "source_file")} == {
-        "account_id": "1000001", "campaign_id": "23850000000000001", "adset_id": "23850000000000101",
-        "ad_id": "23850000000001001", "date_start": DAY, "source_file": NAME,
+    assert {
+        k: action_1[k] for k in ("account_id", "campaign_id", "adset_id", "ad_id", "date_start", "source_file")
+    } == {
+        "account_id": "1000001",
+        "campaign_id": "23850000000000001",
+        "adset_id": "23850000000000101",
+        "ad_id": "23850000000001001",
+        "date_start": DAY,
+        "source_file": NAME,
     }
 
 
@@ -172,8 +180,10 @@ def test_single_page_object():
     result = parse_doc({"data": [row()], "paging": {}})
     assert result.records_read == 1
     assert actions_of(result, 1) == {
-        ("action", "link_click", "default", 3.0), ("action", "link_click", "7d_click", 3.0),
-        ("action", "purchase", "default", 1.0), ("action", "purchase", "7d_click", 1.0),
+        ("action", "link_click", "default", 3.0),
+        ("action", "link_click", "7d_click", 3.0),
+        ("action", "purchase", "default", 1.0),
+        ("action", "purchase", "7d_click", 1.0),
     }
 
 
@@ -224,8 +234,10 @@ def test_wrong_shape_names_the_position(document, pattern):
         ({"reach": "lots"}, "field 'reach': not an integer: 'lots'"),
         ({"inline_link_clicks": "2.5"}, "field 'inline_link_clicks': not an integer: '2.5'"),
         ({"impressions": None}, "field 'impressions': required value is missing"),
-        ({"date_start": "2024-03-04", "date_stop": "2024-03-04"},
-         "field 'date_start': record is for 2024-03-04 but the file is in the folder of 2024-03-05"),
+        (
+            {"date_start": "2024-03-04", "date_stop": "2024-03-04"},
+            "field 'date_start': record is for 2024-03-04 but the file is in the folder of 2024-03-05",
+        ),
         ({"date_stop": "2024-03-06"}, "field 'date_stop': a daily row must cover one day"),
         ({"account_currency": "XYZ"}, "field 'account_currency': unknown currency: 'XYZ'"),
         ({"account_currency": "Euro"}, "field 'account_currency': not an ISO 4217 currency code"),
@@ -234,13 +246,24 @@ def test_wrong_shape_names_the_position(document, pattern):
         ({"actions": {"action_type": "purchase"}}, "field 'actions': expected an array"),
         ({"actions": [{"action_type": "a", "value": "1"}, "purchase"]}, "field 'actions[1]': expected an object"),
         ({"actions": [{"value": "1"}]}, "field 'actions[0].action_type': missing"),
-        ({"actions": [{"action_type": "a", "value": "1"}, {"action_type": "b", "value": "1"},
-                      {"action_type": "purchase", "value": "2", "7d_click": "two"}]},
-         "field 'actions[2].7d_click': not a number: 'two'"),
-        ({"actions": [{"action_type": "purchase", "value": "1"}, {"action_type": "purchase", "value": "1"}]},
-         "field 'actions[1].action_type': 'purchase' repeats actions[0]"),
-        ({"action_values": [{"action_type": "purchase", "value": "-9.99"}]},
-         "field 'action_values[0].value': negative value: '-9.99'"),
+        (
+            {
+                "actions": [
+                    {"action_type": "a", "value": "1"},
+                    {"action_type": "b", "value": "1"},
+                    {"action_type": "purchase", "value": "2", "7d_click": "two"},
+                ]
+            },
+            "field 'actions[2].7d_click': not a number: 'two'",
+        ),
+        (
+            {"actions": [{"action_type": "purchase", "value": "1"}, {"action_type": "purchase", "value": "1"}]},
+            "field 'actions[1].action_type': 'purchase' repeats actions[0]",
+        ),
+        (
+            {"action_values": [{"action_type": "purchase", "value": "-9.99"}]},
+            "field 'action_values[0].value': negative value: '-9.99'",
+        ),
     ],
 )
 def test_bad_record_is_rejected_naming_the_field(overrides, reason):

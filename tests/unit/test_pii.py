@@ -57,7 +57,10 @@ def test_scrub_emails_handles_percent_encoded_addresses_and_is_idempotent():
 
 
 def test_scrub_emails_leaves_text_without_addresses_alone():
-    assert scrub_emails("https://shop.example.com/?utm_source=google", SALT) == "https://shop.example.com/?utm_source=google"
+    assert (
+        scrub_emails("https://shop.example.com/?utm_source=google", SALT)
+        == "https://shop.example.com/?utm_source=google"
+    )
     assert scrub_emails("", SALT) == ""
 
 

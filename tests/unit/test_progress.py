@@ -62,7 +62,8 @@ def test_check_counts_by_outcome_and_severity():
 
     def evaluation(passed, severity=dg.AssetCheckSeverity.ERROR):
         return SimpleNamespace(
-            event_type_value="ASSET_CHECK_EVALUATION", event_specific_data=SimpleNamespace(passed=passed, severity=severity)
+            event_type_value="ASSET_CHECK_EVALUATION",
+            event_specific_data=SimpleNamespace(passed=passed, severity=severity),
         )
 
     events = [

@@ -5,7 +5,6 @@ ERROR check results (orchestration/ingestion/quality.py)."""
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -71,7 +70,9 @@ def test_reasons_are_grouped_without_their_values():
     kinds = [
         quality.reason_kind("field 'metrics.impressions': not an integer: '12a'"),
         quality.reason_kind("field 'metrics.impressions': not an integer: '7b'"),
-        quality.reason_kind("field 'segments.date': record is for 2024-02-29 but the file is in the folder of 2024-03-01"),
+        quality.reason_kind(
+            "field 'segments.date': record is for 2024-02-29 but the file is in the folder of 2024-03-01"
+        ),
         quality.reason_kind("field 'Ad ID': required value is missing ('--')"),
         quality.reason_kind("field 'actions[2].7d_click': not a number: 'two'"),
         quality.reason_kind("duplicate of record 3 (same key (1, 2))"),
@@ -81,8 +82,13 @@ def test_reasons_are_grouped_without_their_values():
     assert kinds[3] == "field 'Ad ID': required value is missing"
     assert kinds[4] == "field 'actions[].7d_click': not a number"
     assert kinds[5] == "duplicate of record N"
-    top = quality.top_reasons([("field 'x': not an integer: '1a'", "f record 2"), ("field 'x': not an integer: 'b'", "f record 5"),
-                               ("field 'y': negative value: '-1'", "f record 7")])
+    top = quality.top_reasons(
+        [
+            ("field 'x': not an integer: '1a'", "f record 2"),
+            ("field 'x': not an integer: 'b'", "f record 5"),
+            ("field 'y': negative value: '-1'", "f record 7"),
+        ]
+    )
     assert top[0] == {"reason": "field 'x': not an integer", "count": 2, "example": "f record 2"}
 
 
@@ -103,8 +109,15 @@ def test_reasons_are_grouped_without_their_values():
     ],
 )
 def test_levels(read, loaded, quarantined, duplicates, level):
-    a = quality.assess(source="google_ads", report_date="2024-03-01", records_read=read, rows_loaded=loaded,
-                       rows_quarantined=quarantined, cross_file_duplicates=duplicates, thresholds=T)
+    a = quality.assess(
+        source="google_ads",
+        report_date="2024-03-01",
+        records_read=read,
+        rows_loaded=loaded,
+        rows_quarantined=quarantined,
+        cross_file_duplicates=duplicates,
+        thresholds=T,
+    )
     assert a.level == level
 
 
@@ -120,8 +133,17 @@ def test_a_mostly_quarantined_partition_is_not_written_and_the_message_says_why(
         ingest_partition(source="google_ads", day=DAY, landing_dir=landing, lake=lake)
     assert isinstance(info.value, IngestError)
     message = str(info.value)
-    for part in ("google_ads", "2024-03-01", "83.3%", "25 of 30", "ADWH_QUARANTINE_FAIL_RATE", "20.0%",
-                 "25 × field 'metrics.impressions': not an integer", "search_stream.json record 6", "previous version"):
+    for part in (
+        "google_ads",
+        "2024-03-01",
+        "83.3%",
+        "25 of 30",
+        "ADWH_QUARANTINE_FAIL_RATE",
+        "20.0%",
+        "25 × field 'metrics.impressions': not an integer",
+        "search_stream.json record 6",
+        "previous version",
+    ):
         assert part in message, (part, message)
     assert lake.read_manifest("google_ads", DAY)["write_id"] == write_id  # the previous version stays
     assert lake.row_count("google_ads", DAY, "ad_stats") == 30
@@ -151,8 +173,12 @@ def test_the_same_rows_exported_twice_are_not_counted(tmp_path):
 # --------------------------------------------------------------------------- the asset and its check
 def _settings(tmp_path: Path) -> Settings:
     return Settings.from_env(
-        {"ADWH_DATA_DIR": str(tmp_path / "data"), "ADWH_LANDING_DIR": str(tmp_path / "landing"),
-         "ADWH_LAKE_DIR": str(tmp_path / "lake"), "ADWH_START_DATE": "2024-01-01"}
+        {
+            "ADWH_DATA_DIR": str(tmp_path / "data"),
+            "ADWH_LANDING_DIR": str(tmp_path / "landing"),
+            "ADWH_LAKE_DIR": str(tmp_path / "lake"),
+            "ADWH_START_DATE": "2024-01-01",
+        }
     )
 
 
@@ -160,8 +186,12 @@ def _materialize(settings: Settings, *, downstream_ran: list | None = None):
     ingest = ingest_defs.build_ingest_asset("google_ads", settings, daily_partitions(settings))
     assets = [ingest]
     if downstream_ran is not None:
-        @dg.asset(deps=[ingest_defs.raw_asset_key("google_ads", "ad_stats")], partitions_def=daily_partitions(settings),
-                  backfill_policy=dg.BackfillPolicy.single_run())
+
+        @dg.asset(
+            deps=[ingest_defs.raw_asset_key("google_ads", "ad_stats")],
+            partitions_def=daily_partitions(settings),
+            backfill_policy=dg.BackfillPolicy.single_run(),
+        )
         def downstream():
             downstream_ran.append(True)
 
@@ -175,8 +205,11 @@ def _materialize(settings: Settings, *, downstream_ran: list | None = None):
 
 
 def _check(result, name=ingest_defs.QUARANTINE_CHECK):
-    [evaluation] = [e.event_specific_data for e in result.all_events
-                    if e.event_type_value == "ASSET_CHECK_EVALUATION" and e.event_specific_data.check_name == name]
+    [evaluation] = [
+        e.event_specific_data
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION" and e.event_specific_data.check_name == name
+    ]
     return evaluation
 
 
@@ -207,7 +240,9 @@ def test_above_the_fail_rate_the_step_fails_and_nothing_downstream_runs(tmp_path
     assert "google_ads 2024-03-02: 93.3% of the records read were quarantined (28 of 30)" in message
     assert "field 'metrics.impressions': not an integer" in message
     lake = Lake(settings.lake_dir)
-    assert lake.is_complete("google_ads", date(2024, 3, 1)) and lake.read_manifest("google_ads", date(2024, 3, 2)) is None
+    assert (
+        lake.is_complete("google_ads", date(2024, 3, 1)) and lake.read_manifest("google_ads", date(2024, 3, 2)) is None
+    )
 
 
 def test_a_published_partition_above_a_lowered_fail_rate_blocks_downstream(tmp_path, monkeypatch):
@@ -220,7 +255,9 @@ def test_a_published_partition_above_a_lowered_fail_rate_blocks_downstream(tmp_p
     result = _materialize(settings, downstream_ran=ran)
     check = _check(result)
     assert not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
-    assert "google_ads 2024-03-02: 20.0%" in check.description and "ADWH_QUARANTINE_FAIL_RATE = 10.0%" in check.description
+    assert (
+        "google_ads 2024-03-02: 20.0%" in check.description and "ADWH_QUARANTINE_FAIL_RATE = 10.0%" in check.description
+    )
     assert ran == [] and not result.success
 
 

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 import pyarrow as pa
-
 
 INT64_MAX = 2**63 - 1
 
@@ -294,7 +294,10 @@ def warn_missing_names(result: ParseResult, primary: str, name_fields: dict[str,
 
 
 # Columns every raw table carries (in addition to its own), and the quarantine schema.
-LINEAGE_FIELDS = [pa.field("source_file", pa.string(), nullable=False), pa.field("record_number", pa.int64(), nullable=False)]
+LINEAGE_FIELDS = [
+    pa.field("source_file", pa.string(), nullable=False),
+    pa.field("record_number", pa.int64(), nullable=False),
+]
 
 QUARANTINE_SCHEMA = pa.schema(
     [

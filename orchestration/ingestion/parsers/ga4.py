@@ -33,7 +33,7 @@ import json
 import math
 import re
 import zlib
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -60,7 +60,7 @@ PRIMARY_TABLE = "events"
 PARAMS_TABLE = "event_params"
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NOT_SET = "(not set)"  # BigQuery export's placeholder for a value the tag did not send
 
 # events column -> collected_traffic_source field

@@ -61,17 +61,18 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pyarrow as pa
 
 from orchestration.ingestion.parsers.base import (
     ParseResult,
-    api_pages,
     RecordError,
     SourceParseError,
+    api_pages,
     check_report_date,
     decode_utf8,
     dig,
@@ -275,9 +276,22 @@ COL_VIEW_THROUGH = "View-through conv."
 COL_CUSTOMER_ID = "Customer ID"  # optional
 
 REQUIRED_CSV_COLUMNS: tuple[str, ...] = (
-    COL_DAY, COL_ACCOUNT, COL_CURRENCY, COL_CAMPAIGN, COL_CAMPAIGN_ID, COL_CAMPAIGN_TYPE,
-    COL_AD_GROUP, COL_AD_GROUP_ID, COL_AD_ID, COL_IMPRESSIONS, COL_CLICKS, COL_INTERACTIONS,
-    COL_COST, COL_CONVERSIONS, COL_CONV_VALUE, COL_VIEW_THROUGH,
+    COL_DAY,
+    COL_ACCOUNT,
+    COL_CURRENCY,
+    COL_CAMPAIGN,
+    COL_CAMPAIGN_ID,
+    COL_CAMPAIGN_TYPE,
+    COL_AD_GROUP,
+    COL_AD_GROUP_ID,
+    COL_AD_ID,
+    COL_IMPRESSIONS,
+    COL_CLICKS,
+    COL_INTERACTIONS,
+    COL_COST,
+    COL_CONVERSIONS,
+    COL_CONV_VALUE,
+    COL_VIEW_THROUGH,
 )
 OPTIONAL_CSV_COLUMNS: tuple[str, ...] = (COL_CUSTOMER_ID,)
 
@@ -307,7 +321,7 @@ class _CsvLine(str):
 
     cells: list[str]
 
-    def __new__(cls, text: str, cells: list[str]) -> "_CsvLine":
+    def __new__(cls, text: str, cells: list[str]) -> _CsvLine:
         line = super().__new__(cls, text)
         line.cells = cells
         return line
@@ -357,7 +371,9 @@ def _parse_ui_csv(data: bytes, *, file_name: str, report_date: date) -> ParseRes
         header_index = next((i for i, (_, _, cells) in enumerate(rows) if _looks_like_header(cells)), None)
     if header_index is None:
         raise SourceParseError(
-            file_name, "header", COL_DAY,
+            file_name,
+            "header",
+            COL_DAY,
             f"no header line found (a line with the columns '{COL_DAY}' and '{COL_CAMPAIGN_ID}')",
         )
     header_line, _, header_cells = rows[header_index]

@@ -81,7 +81,10 @@ def _results_of_page(page: Any, file_name: str, position: str) -> list[Any]:
         raise SourceParseError(file_name, position, "data", f"expected an object{detail}")
     if data.get("type") != REPORT_TYPE:
         raise SourceParseError(
-            file_name, position, "data.type", f"expected {REPORT_TYPE!r}, got {data.get('type')!r}: not a campaign values report"
+            file_name,
+            position,
+            "data.type",
+            f"expected {REPORT_TYPE!r}, got {data.get('type')!r}: not a campaign values report",
         )
     results = dig(data, "attributes.results")
     if not isinstance(results, list):
@@ -99,7 +102,10 @@ def _results_of(document: Any, file_name: str) -> list[Any]:
             results.extend(_results_of_page(page, file_name, f"page {number}"))
         return results
     raise SourceParseError(
-        file_name, "document", None, f"expected a response object or an array of responses, got {type(document).__name__}"
+        file_name,
+        "document",
+        None,
+        f"expected a response object or an array of responses, got {type(document).__name__}",
     )
 
 

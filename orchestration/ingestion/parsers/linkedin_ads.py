@@ -187,7 +187,9 @@ def file_kind(file_name: str) -> str:
         if name.startswith(kind) and name.endswith(".json"):
             return kind
     raise SourceParseError(
-        file_name, "file name", None,
+        file_name,
+        "file name",
+        None,
         f"not a LinkedIn export: expected a name matching one of {', '.join(FILE_PATTERNS)}",
     )
 
@@ -249,8 +251,10 @@ def _money(record: dict, native: str, warnings: dict[str, int]) -> float | None:
         return None
     value = record.get(native)
     if native == "costInLocalCurrency" and isinstance(value, (int, float)) and not isinstance(value, bool):
-        message = ("{n} of {of} loaded rows have costInLocalCurrency as a JSON number, not the API's decimal string "
-                   "(loaded; the file was re-serialised by something)")
+        message = (
+            "{n} of {of} loaded rows have costInLocalCurrency as a JSON number, not the API's decimal string "
+            "(loaded; the file was re-serialised by something)"
+        )
         warnings[message] = warnings.get(message, 0) + 1
     return to_float(value, native)
 
@@ -350,8 +354,9 @@ def _campaign(record: Any, report_date: date, warnings: dict[str, int]) -> dict[
         "campaign_id": campaign_id,
         "account_id": _urn_id(record.get("account"), "account", "sponsoredAccount"),
         "campaign_name": _name(record, "name", warnings),
-        "campaign_group_id": _urn_id(record.get("campaignGroup"), "campaignGroup", "sponsoredCampaignGroup",
-                                     allow_null=True),
+        "campaign_group_id": _urn_id(
+            record.get("campaignGroup"), "campaignGroup", "sponsoredCampaignGroup", allow_null=True
+        ),
         "campaign_type": _optional(record, "type"),
         "campaign_format": _optional(record, "format"),
         "objective_type": _optional(record, "objectiveType"),

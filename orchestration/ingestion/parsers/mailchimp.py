@@ -26,7 +26,7 @@ partial, paginated export), not an error: the reports present are still valid.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pyarrow as pa
@@ -107,7 +107,10 @@ def _reports_of(document: Any, file_name: str) -> tuple[list[Any], list[str]]:
         pages = document
     else:
         raise SourceParseError(
-            file_name, "document", None, f"expected a reports page object or an array of pages, got {type(document).__name__}"
+            file_name,
+            "document",
+            None,
+            f"expected a reports page object or an array of pages, got {type(document).__name__}",
         )
 
     reports: list[Any] = []
@@ -115,7 +118,9 @@ def _reports_of(document: Any, file_name: str) -> tuple[list[Any], list[str]]:
     for page_number, page in enumerate(pages, start=1):
         position = "document" if isinstance(document, dict) else f"page {page_number}"
         if not isinstance(page, dict):
-            raise SourceParseError(file_name, position, None, f"expected a reports page object, got {type(page).__name__}")
+            raise SourceParseError(
+                file_name, position, None, f"expected a reports page object, got {type(page).__name__}"
+            )
         page_reports = page.get("reports")
         if not isinstance(page_reports, list):
             raise SourceParseError(
@@ -151,8 +156,8 @@ def _send_time(value: Any, report_date: date) -> datetime | None:
         raise RecordError("send_time", f"not an ISO 8601 timestamp: {value!r}") from None
     if parsed.tzinfo is None:
         raise RecordError("send_time", f"timestamp has no UTC offset: {value!r}")
-    sent = parsed.astimezone(timezone.utc)
-    end_of_day = datetime.combine(report_date + timedelta(days=1), time(0), tzinfo=timezone.utc)
+    sent = parsed.astimezone(UTC)
+    end_of_day = datetime.combine(report_date + timedelta(days=1), time(0), tzinfo=UTC)
     if sent > end_of_day + SEND_TIME_TOLERANCE:
         raise RecordError(
             "send_time",

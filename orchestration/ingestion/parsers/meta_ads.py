@@ -45,9 +45,9 @@ import pyarrow as pa
 
 from orchestration.ingestion.parsers.base import (
     ParseResult,
-    api_pages,
     RecordError,
     SourceParseError,
+    api_pages,
     check_report_date,
     decode_utf8,
     load_json,
@@ -122,7 +122,7 @@ def parse(data: bytes, *, file_name: str, report_date: date) -> ParseResult:
         document, file_name, unit="page", expected="an Insights page object or an array of pages"
     ):
         if "data" not in page:
-            raise SourceParseError(file_name, position, "data", "missing (expected {\"data\": [...], \"paging\": {...}})")
+            raise SourceParseError(file_name, position, "data", 'missing (expected {"data": [...], "paging": {...}})')
         rows = page["data"]
         if not isinstance(rows, list):
             raise SourceParseError(file_name, position, "data", f"expected an array, got {type(rows).__name__}")

@@ -16,15 +16,17 @@ import pyarrow as pa
 
 from orchestration.warehouse.attribution import markov_removal_effects, parse_channel_set, shapley_values, shares
 
-SCHEMA = pa.schema([
-    ("model", pa.string()),
-    ("channel", pa.string()),
-    ("removal_effect", pa.float64()),
-    ("shapley_value", pa.float64()),
-    ("share", pa.float64()),
-    ("window_start", pa.date32()),
-    ("window_end", pa.date32()),
-])
+SCHEMA = pa.schema(
+    [
+        ("model", pa.string()),
+        ("channel", pa.string()),
+        ("removal_effect", pa.float64()),
+        ("shapley_value", pa.float64()),
+        ("share", pa.float64()),
+        ("window_start", pa.date32()),
+        ("window_end", pa.date32()),
+    ]
+)
 
 
 def _rows(relation) -> list[dict]:
@@ -47,11 +49,17 @@ def model(dbt, session):
         break
 
     records = []
-    effects = markov_removal_effects(
-        [(r["from_state"], r["to_state"], float(r["transitions"])) for r in transitions])
+    effects = markov_removal_effects([(r["from_state"], r["to_state"], float(r["transitions"])) for r in transitions])
     for channel, share in sorted(shares(effects).items()):
-        records.append({"model": "markov", "channel": channel, "removal_effect": effects[channel],
-                        "shapley_value": None, "share": share})
+        records.append(
+            {
+                "model": "markov",
+                "channel": channel,
+                "removal_effect": effects[channel],
+                "shapley_value": None,
+                "share": share,
+            }
+        )
 
     conversions = {}
     for r in channel_sets:
@@ -59,8 +67,15 @@ def model(dbt, session):
         conversions[key] = conversions.get(key, 0.0) + float(r["conversions"])
     values = shapley_values(conversions)
     for channel, share in sorted(shares(values).items()):
-        records.append({"model": "shapley", "channel": channel, "removal_effect": None,
-                        "shapley_value": values[channel], "share": share})
+        records.append(
+            {
+                "model": "shapley",
+                "channel": channel,
+                "removal_effect": None,
+                "shapley_value": values[channel],
+                "share": share,
+            }
+        )
 
     for record in records:
         record["window_start"], record["window_end"] = window
