@@ -19,7 +19,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or Settings.from_env()
     settings.export()
     with use_settings(settings):
-        return dg.load_from_defs_folder(project_root=REPO_ROOT)
+        return dg.load_from_defs_folder(path_within_project=REPO_ROOT)
 
 
 @dg.definitions

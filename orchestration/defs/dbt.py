@@ -1,12 +1,14 @@
 """dbt models as Dagster assets, on the same daily partitions as ingestion.
 
-The manifest is prepared (``dbt parse``) on demand: when it is missing, older than
-any file of the dbt project or the seeds, or was parsed for another set of
-enabled sources (``ADWH_SOURCES`` -> ``--vars {"<source>_enabled": ...}`` switches the
+The manifest is prepared (``dbt parse``) on demand, into a target folder of its own per
+set of enabled sources: when it is missing or older than any file of the dbt project or
+the seeds (``ADWH_SOURCES`` -> ``--vars {"<source>_enabled": ...}`` switches the
 source's staging folder and its models on and off).
 """
 
+import fcntl
 import functools
+import hashlib
 import json
 import os
 from collections.abc import Mapping
@@ -25,8 +27,25 @@ from orchestration.warehouse.dbt_args import dbt_build_args, source_vars, vars_a
 PREPARED_STAMP = "adwh_prepared.json"
 
 
+def _parse_settings(settings: Settings) -> dict[str, Any]:
+    """What a parsed manifest depends on besides the project's files."""
+    return {"sources": list(settings.sources), "target": settings.dbt_target}
+
+
 def dbt_project(settings: Settings) -> DbtProject:
-    return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=REPO_ROOT, target=settings.dbt_target)
+    """The dbt project, with a target folder of its own for each set of parse settings.
+
+    Two processes with different enabled sources (two workspaces, parallel test workers, an
+    operator's ad-hoc run beside the schedule) must never read each other's manifest: each set
+    parses into ``target/adwh-<digest>/``.
+    """
+    digest = hashlib.sha256(json.dumps(_parse_settings(settings), sort_keys=True).encode()).hexdigest()[:12]
+    return DbtProject(
+        project_dir=DBT_PROJECT_DIR,
+        profiles_dir=REPO_ROOT,
+        target=settings.dbt_target,
+        target_path=Path("target") / f"adwh-{digest}",
+    )
 
 
 def _newest_input_mtime() -> float:
@@ -46,33 +65,43 @@ def _manifest_signature(path: Path) -> list[int]:
     return [stat.st_mtime_ns, stat.st_size]
 
 
-def ensure_manifest(project: DbtProject, settings: Settings) -> Path:
-    """Parse the dbt project unless the manifest is current for these settings.
+def ensure_manifest(project: DbtProject, settings: Settings) -> dict[str, Any]:
+    """The manifest of these settings (enabled nodes only), parsed first unless it is current.
 
     The stamp records the settings the manifest was parsed for and the manifest file's own
-    signature, so a manifest written by anything else (a manual ``dbt parse`` with other
-    ``ADWH_SOURCES``) is never mistaken for ours.
+    signature, so a manifest written by anything else (a manual ``dbt parse`` into the same
+    folder) is never mistaken for ours. Checking, parsing and reading happen under an exclusive
+    lock on the target folder, so concurrent processes never read a manifest being rewritten.
     """
-    stamp_path = project.project_dir / project.target_path / PREPARED_STAMP
-    wanted = {"sources": list(settings.sources), "target": settings.dbt_target}
-    stamp = json.loads(stamp_path.read_text()) if stamp_path.exists() else {}
+    target_dir = project.project_dir / project.target_path
+    target_dir.mkdir(parents=True, exist_ok=True)
+    stamp_path = target_dir / PREPARED_STAMP
+    wanted = _parse_settings(settings)
     manifest = project.manifest_path
-    current = (
-        stamp.get("settings") == wanted
-        and manifest.exists()
-        and stamp.get("manifest") == _manifest_signature(manifest)
-        and manifest.stat().st_mtime >= _newest_input_mtime()
-    )
-    if not current:
-        settings.export()
-        # The enabled sources reach dbt as vars; dbt re-parses what they change (partial
-        # parsing compares the vars), so the same vars must be given to every later command.
-        parse = DbtCliResource(
-            project_dir=os.fspath(project.project_dir), profiles_dir=os.fspath(REPO_ROOT), target=settings.dbt_target
-        ).cli(["parse", "--quiet", *vars_arg(source_vars(settings.sources))], target_path=project.target_path)
-        parse.wait()
-        stamp_path.write_text(json.dumps({"settings": wanted, "manifest": _manifest_signature(manifest)}))
-    return manifest
+    with open(target_dir / ".adwh-parse.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            stamp = json.loads(stamp_path.read_text()) if stamp_path.exists() else {}
+            current = (
+                stamp.get("settings") == wanted
+                and manifest.exists()
+                and stamp.get("manifest") == _manifest_signature(manifest)
+                and manifest.stat().st_mtime >= _newest_input_mtime()
+            )
+            if not current:
+                settings.export()
+                # The enabled sources reach dbt as vars; dbt re-parses what they change (partial
+                # parsing compares the vars), so the same vars must be given to every later command.
+                parse = DbtCliResource(
+                    project_dir=os.fspath(project.project_dir),
+                    profiles_dir=os.fspath(REPO_ROOT),
+                    target=settings.dbt_target,
+                ).cli(["parse", "--quiet", *vars_arg(source_vars(settings.sources))], target_path=project.target_path)
+                parse.wait()
+                stamp_path.write_text(json.dumps({"settings": wanted, "manifest": _manifest_signature(manifest)}))
+            return load_enabled_manifest(manifest)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def load_enabled_manifest(path: Path) -> dict[str, Any]:
@@ -111,7 +140,7 @@ class AdwhTranslator(DagsterDbtTranslator):
 
 def build_dbt_assets(settings: Settings, partitions_def: dg.PartitionsDefinition) -> dg.AssetsDefinition:
     project = dbt_project(settings)
-    manifest = load_enabled_manifest(ensure_manifest(project, settings))
+    manifest = ensure_manifest(project, settings)
 
     @dbt_assets(
         manifest=manifest,

@@ -106,3 +106,25 @@ def test_switched_off_sources_leave_the_graph(tmp_path):
     assert not any("meta_ads" in k or "klaviyo" in k or "ga4" in k for k in keys), sorted(keys)
     assert "raw/google_ads/ad_stats" in keys and "raw/mailchimp/campaign_snapshots" in keys
     assert {"marts/fct_ad_performance_daily", "marts/mart_campaign_performance_daily"} <= keys
+
+
+def test_each_set_of_sources_parses_into_its_own_manifest(tmp_path):
+    """Two processes with different ADWH_SOURCES (parallel workers, two workspaces) must not
+    read each other's manifest: a run whose manifest lacked a model dbt then built failed with
+    KeyError 'model.adwh.stg_ga4__events' inside dagster-dbt."""
+    import json
+
+    from orchestration.defs.dbt import dbt_project, ensure_manifest
+
+    every = _settings(tmp_path, "")
+    no_ga4 = _settings(tmp_path, "google_ads,meta_ads,mailchimp,klaviyo")
+    assert dbt_project(every).manifest_path != dbt_project(no_ga4).manifest_path
+
+    full = ensure_manifest(dbt_project(every), every)
+    assert "model.adwh.stg_ga4__events" in full["nodes"]
+    reduced = ensure_manifest(dbt_project(no_ga4), no_ga4)
+    assert "model.adwh.stg_ga4__events" not in reduced["nodes"]
+    # the first set's manifest on disk is untouched by the second parse
+    on_disk = json.loads(dbt_project(every).manifest_path.read_text())
+    assert on_disk["nodes"]["model.adwh.stg_ga4__events"]["config"]["enabled"] is True
+    assert "model.adwh.stg_ga4__events" in ensure_manifest(dbt_project(every), every)["nodes"]
