@@ -133,6 +133,8 @@ def build_ingest_asset(source: str, settings: Settings, partitions_def: dg.Parti
                 f"{source} {key}: {report.status}; read {report.records_read}, loaded {report.rows_loaded}, "
                 f"quarantined {report.rows_quarantined}"
             )
+            for note in report.notes:
+                context.log.info(redact(f"{source} {key}: {note}"))
             for warning in report.warnings:
                 context.log.warning(redact(f"{source} {key}: {warning}"))
         missing = [r.report_date for r in reports if r.status == "missing"]

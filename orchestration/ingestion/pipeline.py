@@ -77,6 +77,7 @@ class FileReport:
     rows_quarantined: int = 0
     ignored_lines: int = 0
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -90,6 +91,7 @@ class PartitionReport:
     files: list[FileReport] = field(default_factory=list)
     table_rows: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # INFO: expected structure (UI preamble, totals)
     counter_decreases: list[dict[str, Any]] = field(default_factory=list)
     # quarantine summary for the rate check: the top reason kinds, and the rejects that only
     # repeat a row of another file of the day (not counted in the rate)
@@ -354,6 +356,7 @@ def ingest_partition(
             records_read=result.records_read,
             ignored_lines=result.ignored_lines,
             warnings=list(result.warnings),
+            notes=list(result.notes),
         )
         file_rejects = list(result.rejects)
         result_tables = result.tables
@@ -380,6 +383,7 @@ def ingest_partition(
             )
         report.files.append(file_report)
         report.warnings.extend(f"{name}: {w}" for w in result.warnings)
+        report.notes.extend(f"{name}: {n}" for n in result.notes)
         if file_report.records_read != file_report.rows_loaded + file_report.rows_quarantined:
             raise IngestError(
                 f"{display}: {file_report.records_read} records read but {file_report.rows_loaded} loaded"

@@ -70,6 +70,8 @@ class ParseResult:
     rejects: list[Reject] = field(default_factory=list)
     ignored_lines: int = 0
     warnings: list[str] = field(default_factory=list)
+    # expected structure worth a line in the log (INFO), e.g. a UI export's preamble and totals
+    notes: list[str] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- helpers

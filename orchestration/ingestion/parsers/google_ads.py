@@ -408,10 +408,10 @@ def _parse_ui_csv(data: bytes, *, file_name: str, report_date: date) -> ParseRes
     warn_missing_names(result, PRIMARY_TABLE, CSV_NAME_FIELDS)
     warnings.extend(result.warnings)
     result.ignored_lines = sum(ignored.values())
-    warnings.insert(
-        0,
+    # the preamble, header, blank and Total lines are the export's normal shape: INFO, not WARNING
+    result.notes.append(
         "ignored lines that are not records: "
-        + ", ".join(f"{count} {kind}" for kind, count in ignored.items() if count),
+        + ", ".join(f"{count} {kind}" for kind, count in ignored.items() if count)
     )
     result.warnings = warnings
     return result
