@@ -41,6 +41,7 @@ class Source:
 SOURCES: tuple[Source, ...] = (
     Source("google_ads", "Google Ads", "ad"),
     Source("meta_ads", "Meta Ads", "ad"),
+    Source("linkedin_ads", "LinkedIn Ads", "ad"),
     Source("mailchimp", "Mailchimp", "email", lifetime_totals=True),
     Source("klaviyo", "Klaviyo", "email", lifetime_totals=True),
     Source("ga4", "Google Analytics 4", "web"),

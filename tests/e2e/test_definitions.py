@@ -33,12 +33,18 @@ ALL_KEYS = sorted(
         "quarantine/ga4/rejects",
         "quarantine/google_ads/rejects",
         "quarantine/klaviyo/rejects",
+        "quarantine/linkedin_ads/rejects",
         "quarantine/mailchimp/rejects",
         "quarantine/meta_ads/rejects",
         "raw/ga4/event_params",
         "raw/ga4/events",
         "raw/google_ads/ad_stats",
         "raw/klaviyo/campaign_snapshots",
+        "raw/linkedin_ads/ad_accounts",
+        "raw/linkedin_ads/ad_analytics",
+        "raw/linkedin_ads/ad_campaigns",
+        "raw/linkedin_ads/creatives",
+        "raw/linkedin_ads/elements",
         "raw/mailchimp/campaign_snapshots",
         "raw/meta_ads/ad_actions",
         "raw/meta_ads/ad_insights",
@@ -49,6 +55,10 @@ ALL_KEYS = sorted(
         "staging/stg_ga4__events",
         "staging/stg_google_ads__ad_stats",
         "staging/stg_klaviyo__campaign_snapshots",
+        "staging/stg_linkedin_ads__ad_accounts",
+        "staging/stg_linkedin_ads__ad_analytics",
+        "staging/stg_linkedin_ads__ad_campaigns",
+        "staging/stg_linkedin_ads__creatives",
         "staging/stg_mailchimp__campaign_snapshots",
         "staging/stg_meta_ads__ad_actions",
         "staging/stg_meta_ads__ad_insights",
@@ -65,26 +75,32 @@ def _keys(defs: dg.Definitions) -> set[str]:
 
 
 def test_asset_keys_snapshot(tmp_path):
-    defs = build_definitions(_settings(tmp_path, "google_ads,meta_ads,mailchimp,klaviyo,ga4"))
+    defs = build_definitions(_settings(tmp_path, "google_ads,meta_ads,linkedin_ads,mailchimp,klaviyo,ga4"))
     assert sorted(_keys(defs)) == ALL_KEYS
     assert defs.resolve_job_def(ALL_ASSETS_JOB) is not None
     assert defs.resolve_schedule_def("nightly").cron_schedule == "0 2 * * *"
 
 
 def test_graph_is_connected_sources_to_staging(tmp_path):
-    defs = build_definitions(_settings(tmp_path, "google_ads,meta_ads,mailchimp,klaviyo,ga4"))
+    defs = build_definitions(_settings(tmp_path, "google_ads,meta_ads,linkedin_ads,mailchimp,klaviyo,ga4"))
     graph = defs.resolve_asset_graph()
     by_name = {key.path[-1]: key for key in graph.get_all_asset_keys()}
     parents = graph.get(by_name["stg_google_ads__ad_stats"]).parent_keys
     assert dg.AssetKey(["raw", "google_ads", "ad_stats"]) in parents
     parents = graph.get(by_name["stg_meta_ads__ad_actions"]).parent_keys
     assert dg.AssetKey(["raw", "meta_ads", "ad_actions"]) in parents
+    parents = graph.get(by_name["stg_linkedin_ads__ad_analytics"]).parent_keys
+    assert dg.AssetKey(["raw", "linkedin_ads", "ad_analytics"]) in parents
+    parents = graph.get(by_name["int_ad_performance__platforms_unioned"]).parent_keys
+    assert {
+        by_name[f"stg_linkedin_ads__{t}"] for t in ("ad_analytics", "ad_accounts", "ad_campaigns", "creatives")
+    } <= parents
     # the ingest assets are real (materialisable) assets, not external stubs
     assert graph.get(dg.AssetKey(["raw", "google_ads", "ad_stats"])).is_materializable
 
 
 def test_every_asset_is_daily_partitioned_and_warehouse_writers_share_pool(tmp_path):
-    defs = build_definitions(_settings(tmp_path, "google_ads,meta_ads,mailchimp,klaviyo,ga4"))
+    defs = build_definitions(_settings(tmp_path, "google_ads,meta_ads,linkedin_ads,mailchimp,klaviyo,ga4"))
     graph = defs.resolve_asset_graph()
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
@@ -103,7 +119,7 @@ def test_every_asset_is_daily_partitioned_and_warehouse_writers_share_pool(tmp_p
 def test_switched_off_sources_leave_the_graph(tmp_path):
     defs = build_definitions(_settings(tmp_path, "google_ads,mailchimp"))
     keys = _keys(defs)
-    assert not any("meta_ads" in k or "klaviyo" in k or "ga4" in k for k in keys), sorted(keys)
+    assert not any("meta_ads" in k or "linkedin_ads" in k or "klaviyo" in k or "ga4" in k for k in keys), sorted(keys)
     assert "raw/google_ads/ad_stats" in keys and "raw/mailchimp/campaign_snapshots" in keys
     assert {"marts/fct_ad_performance_daily", "marts/mart_campaign_performance_daily"} <= keys
 

@@ -157,7 +157,10 @@ final as (
         conversion_value_click_through,
         conversion_value_view_through,
         conversions_unsplit,
-        conversion_value_unsplit
+        conversion_value_unsplit,
+        video_starts,
+        video_views,
+        video_completions
 
     from enriched
 

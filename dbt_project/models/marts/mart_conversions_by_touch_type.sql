@@ -22,6 +22,12 @@
                   28d_click; view_through 1d_view (purchase types counted once, see
                   int_meta_ads__conversions_aggregated_by_window). Meta rows exist only where Meta
                   reported a configured action.
+      linkedin_ads  click_through / 'linkedin_post_click_window' =
+                  externalWebsitePostClickConversions; view_through /
+                  'linkedin_post_view_window' = externalWebsitePostViewConversions. LinkedIn's
+                  windows are set per conversion in Campaign Manager (defaults 30 days
+                  post-click, 7 days post-view) and are not in the report. No value: LinkedIn's
+                  conversionValueInLocalCurrency is not split by touch.
       klaviyo     unsplit / 'klaviyo_attribution_window' = Klaviyo's conversions (its own
                   open-or-click window; daily difference of lifetime totals).
       mailchimp   reports no conversions: no rows.
@@ -94,6 +100,25 @@ google_campaigns as (
 
 ),
 
+linkedin_campaigns as (
+
+    select
+        report_date,
+        account_id,
+        campaign_id,
+        max(currency) as currency,
+        sum(conversions_click_through) as conversions_click_through,
+        sum(conversions_view_through) as conversions_view_through
+
+    from performance
+    where platform = 'linkedin_ads'
+    group by
+        report_date,
+        account_id,
+        campaign_id
+
+),
+
 klaviyo_campaigns as (
 
     select
@@ -142,6 +167,36 @@ unioned as (
         cast(null as {{ F }}) as conversion_value,
         currency
     from google_campaigns
+
+    union all
+
+    select
+        report_date,
+        'linkedin_ads' as platform,
+        account_id,
+        campaign_id,
+        'click_through' as touch_type,
+        'linkedin_post_click_window' as attribution_window,
+        true as is_default_window,
+        conversions_click_through as conversions,
+        cast(null as {{ F }}) as conversion_value,
+        currency
+    from linkedin_campaigns
+
+    union all
+
+    select
+        report_date,
+        'linkedin_ads' as platform,
+        account_id,
+        campaign_id,
+        'view_through' as touch_type,
+        'linkedin_post_view_window' as attribution_window,
+        true as is_default_window,
+        conversions_view_through as conversions,
+        cast(null as {{ F }}) as conversion_value,
+        currency
+    from linkedin_campaigns
 
     union all
 

@@ -13,7 +13,7 @@
 
     Rows: every (day, platform) the platform reported (fct_ad_performance_daily) or GA4
     credited conversions to. Claimed columns are NULL where the platform lacks the
-    metric (Google / Meta: no unsplit; Klaviyo: only unsplit; Mailchimp: none) or did
+    metric (Google / Meta / LinkedIn: no unsplit; Klaviyo: only unsplit; Mailchimp: none) or did
     not report that day (platform_reported = false); 0 where it reported and claimed none.
 
     Known limitation: a platform's report_date is the click / impression date in the
@@ -115,11 +115,11 @@ joined as (
         spine.platform,
         reported.platform is not null as platform_reported,
         case
-            when reported.platform is not null and spine.platform in ('google_ads', 'meta_ads')
+            when reported.platform is not null and spine.platform in ('google_ads', 'meta_ads', 'linkedin_ads')
                 then coalesce(claims.click_through, 0)
         end as claimed_conversions_click_through,
         case
-            when reported.platform is not null and spine.platform in ('google_ads', 'meta_ads')
+            when reported.platform is not null and spine.platform in ('google_ads', 'meta_ads', 'linkedin_ads')
                 then coalesce(claims.view_through, 0)
         end as claimed_conversions_view_through,
         case
@@ -151,7 +151,7 @@ totals as (
     select
         *,
         case
-            when platform in ('google_ads', 'meta_ads') and platform_reported
+            when platform in ('google_ads', 'meta_ads', 'linkedin_ads') and platform_reported
                 then claimed_conversions_click_through + claimed_conversions_view_through
             when platform = 'klaviyo' and platform_reported
                 then claimed_conversions_unsplit

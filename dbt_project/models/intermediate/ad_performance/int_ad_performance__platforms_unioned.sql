@@ -12,11 +12,13 @@
 
 {%- set google_ads_enabled = var('google_ads_enabled', true) -%}
 {%- set meta_ads_enabled = var('meta_ads_enabled', true) -%}
+{%- set linkedin_ads_enabled = var('linkedin_ads_enabled', true) -%}
 {#- int_email__snapshots_differenced is enabled with either e-mail platform -#}
 {%- set email_enabled = var('mailchimp_enabled', true) or var('klaviyo_enabled', true) -%}
 {%- set parts = [] -%}
 {%- if google_ads_enabled -%}{%- do parts.append('google_ads') -%}{%- endif -%}
 {%- if meta_ads_enabled -%}{%- do parts.append('meta_ads') -%}{%- endif -%}
+{%- if linkedin_ads_enabled -%}{%- do parts.append('linkedin_ads') -%}{%- endif -%}
 {%- if email_enabled -%}{%- do parts.append('email') -%}{%- endif -%}
 {%- set S = dbt.type_string() -%}
 {%- set B = dbt.type_bigint() -%}
@@ -56,7 +58,11 @@ google_ads as (
         conversions_value as conversion_value_click_through,
         cast(null as {{ F }}) as conversion_value_view_through,
         cast(null as {{ F }}) as conversions_unsplit,
-        cast(null as {{ F }}) as conversion_value_unsplit
+        cast(null as {{ F }}) as conversion_value_unsplit,
+        -- video: not in the raw layer yet (the parser does not read the video fields): NULL
+        cast(null as {{ B }}) as video_starts,
+        cast(null as {{ B }}) as video_views,
+        cast(null as {{ B }}) as video_completions
 
     from google_ads_stats
 
@@ -102,13 +108,145 @@ meta_ads as (
         coalesce(meta_ads_conversions.conversion_value_click_through, 0) as conversion_value_click_through,
         coalesce(meta_ads_conversions.conversion_value_view_through, 0) as conversion_value_view_through,
         cast(null as {{ F }}) as conversions_unsplit,
-        cast(null as {{ F }}) as conversion_value_unsplit
+        cast(null as {{ F }}) as conversion_value_unsplit,
+        -- video: not in the raw layer yet (the parser does not read the video fields): NULL
+        cast(null as {{ B }}) as video_starts,
+        cast(null as {{ B }}) as video_views,
+        cast(null as {{ B }}) as video_completions
 
     from meta_ads_insights
     left join meta_ads_conversions
         on meta_ads_insights.report_date = meta_ads_conversions.report_date
         and meta_ads_insights.account_id = meta_ads_conversions.account_id
         and meta_ads_insights.ad_id = meta_ads_conversions.ad_id
+
+),
+
+{% endif -%}
+{% if linkedin_ads_enabled -%}
+{#-
+    LinkedIn: adAnalytics per creative and day, joined to the lookups saved beside it. The
+    lookups are the state at pull time (not as of the report date), so the latest saved
+    version of each account / campaign / creative is the best knowledge of it. Mapping (seed
+    metric_definitions): clicks = landingPageClicks, all_clicks = clicks, spend =
+    costInLocalCurrency, click-/view-through = externalWebsitePostClickConversions /
+    externalWebsitePostViewConversions. conversionValueInLocalCurrency covers post-click and
+    post-view together, so it is in neither split value column (NULL there). Video metrics
+    are measured only in video campaigns (format SINGLE_VIDEO): elsewhere LinkedIn's 0 means
+    "no video", NULL here.
+-#}
+linkedin_ads_analytics as (
+
+    select * from {{ ref('stg_linkedin_ads__ad_analytics') }}
+
+),
+
+linkedin_ads_creatives_versions as (
+
+    select
+        *,
+        row_number() over (
+            partition by creative_id
+            order by report_date desc, source_file desc, record_number desc
+        ) as version_rank
+    from {{ ref('stg_linkedin_ads__creatives') }}
+
+),
+
+linkedin_ads_creatives as (
+
+    select * from linkedin_ads_creatives_versions
+    where version_rank = 1
+
+),
+
+linkedin_ads_campaigns_versions as (
+
+    select
+        *,
+        row_number() over (
+            partition by campaign_id
+            order by report_date desc, source_file desc, record_number desc
+        ) as version_rank
+    from {{ ref('stg_linkedin_ads__ad_campaigns') }}
+
+),
+
+linkedin_ads_campaigns as (
+
+    select * from linkedin_ads_campaigns_versions
+    where version_rank = 1
+
+),
+
+linkedin_ads_accounts_versions as (
+
+    select
+        *,
+        row_number() over (
+            partition by account_id
+            order by report_date desc, source_file desc, record_number desc
+        ) as version_rank
+    from {{ ref('stg_linkedin_ads__ad_accounts') }}
+
+),
+
+linkedin_ads_accounts as (
+
+    select * from linkedin_ads_accounts_versions
+    where version_rank = 1
+
+),
+
+linkedin_ads as (
+
+    select
+        linkedin_ads_analytics.report_date,
+        'linkedin_ads' as platform,
+        linkedin_ads_campaigns.account_id,
+        linkedin_ads_accounts.account_name,
+        -- adAnalytics days are UTC
+        'UTC' as account_timezone,
+        linkedin_ads_creatives.campaign_id,
+        linkedin_ads_campaigns.campaign_name,
+        linkedin_ads_campaigns.campaign_type,
+        cast(null as {{ S }}) as ad_group_id,
+        cast(null as {{ S }}) as ad_group_name,
+        linkedin_ads_analytics.creative_id as ad_id,
+        linkedin_ads_accounts.currency,
+        linkedin_ads_analytics.cost_in_local_currency as spend,
+        linkedin_ads_analytics.impressions,
+        linkedin_ads_analytics.landing_page_clicks as clicks,
+        linkedin_ads_analytics.clicks as all_clicks,
+        cast(null as {{ B }}) as deliveries,
+        cast(linkedin_ads_analytics.external_website_post_click_conversions as {{ F }})
+            as conversions_click_through,
+        cast(linkedin_ads_analytics.external_website_post_view_conversions as {{ F }})
+            as conversions_view_through,
+        cast(null as {{ F }}) as conversion_value_click_through,
+        cast(null as {{ F }}) as conversion_value_view_through,
+        cast(null as {{ F }}) as conversions_unsplit,
+        cast(null as {{ F }}) as conversion_value_unsplit,
+        case
+            when linkedin_ads_campaigns.campaign_format = 'SINGLE_VIDEO'
+                then linkedin_ads_analytics.video_starts
+        end as video_starts,
+        case
+            when linkedin_ads_campaigns.campaign_format = 'SINGLE_VIDEO'
+                then linkedin_ads_analytics.video_views
+        end as video_views,
+        case
+            when linkedin_ads_campaigns.campaign_format = 'SINGLE_VIDEO'
+                then linkedin_ads_analytics.video_completions
+        end as video_completions
+
+    from linkedin_ads_analytics
+    left join linkedin_ads_creatives
+        on linkedin_ads_analytics.creative_id = linkedin_ads_creatives.creative_id
+    left join linkedin_ads_campaigns
+        on linkedin_ads_creatives.campaign_id = linkedin_ads_campaigns.campaign_id
+    left join linkedin_ads_accounts
+        on linkedin_ads_campaigns.account_id = linkedin_ads_accounts.account_id
 
 ),
 
@@ -145,7 +283,10 @@ email as (
         cast(null as {{ F }}) as conversion_value_click_through,
         cast(null as {{ F }}) as conversion_value_view_through,
         conversions_unsplit,
-        conversion_value_unsplit
+        conversion_value_unsplit,
+        cast(null as {{ B }}) as video_starts,
+        cast(null as {{ B }}) as video_views,
+        cast(null as {{ B }}) as video_completions
 
     from email_daily
 
@@ -182,7 +323,10 @@ unioned as (
         null as conversion_value_click_through,
         null as conversion_value_view_through,
         null as conversions_unsplit,
-        null as conversion_value_unsplit
+        null as conversion_value_unsplit,
+        null as video_starts,
+        null as video_views,
+        null as video_completions
     where 1 = 0
     {% endfor %}
 
@@ -213,7 +357,10 @@ final as (
         cast(conversion_value_click_through as {{ F }}) as conversion_value_click_through,
         cast(conversion_value_view_through as {{ F }}) as conversion_value_view_through,
         cast(conversions_unsplit as {{ F }}) as conversions_unsplit,
-        cast(conversion_value_unsplit as {{ F }}) as conversion_value_unsplit
+        cast(conversion_value_unsplit as {{ F }}) as conversion_value_unsplit,
+        cast(video_starts as {{ B }}) as video_starts,
+        cast(video_views as {{ B }}) as video_views,
+        cast(video_completions as {{ B }}) as video_completions
 
     from unioned
 
