@@ -1,0 +1,25 @@
+{{ config(materialized='table') }}
+
+{#-
+    MetricFlow's daily time spine (the `time_spine` config in _semantic__models.yml): one row
+    per day from 2020-01-01 to 2030-12-31 (about 4,000 rows, rebuilt in milliseconds). Built
+    with dbt's portable date_spine macro (DuckDB and Spark). MetricFlow joins metrics to it
+    only for time-spine features (join_to_timespine, cumulative and offset metrics).
+-#}
+
+with
+
+days as (
+
+    {{ dbt.date_spine('day', "cast('2020-01-01' as date)", "cast('2030-12-31' as date)") }}
+
+),
+
+final as (
+
+    select cast(date_day as date) as date_day
+    from days
+
+)
+
+select * from final
