@@ -19,7 +19,7 @@ test: lint
 test-fast: $(STAMP)
 	$(BIN)/pytest -n 2 --dist loadfile tests/unit tests/dbt_unit
 
-lint: lint-py lint-defs
+lint: lint-py lint-sql lint-defs
 
 lint-py: $(STAMP)
 	$(BIN)/ruff check .

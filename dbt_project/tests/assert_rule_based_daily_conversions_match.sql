@@ -29,11 +29,16 @@ conversions as (
 model_names as (
 
     select 'first_touch' as model
-    union all select 'last_touch'
-    union all select 'last_non_direct'
-    union all select 'linear'
-    union all select 'position_based'
-    union all select 'time_decay'
+    union all
+    select 'last_touch'
+    union all
+    select 'last_non_direct'
+    union all
+    select 'linear'
+    union all
+    select 'position_based'
+    union all
+    select 'time_decay'
 
 ),
 

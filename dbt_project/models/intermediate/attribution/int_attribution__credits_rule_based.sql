@@ -57,11 +57,16 @@ weighted as (
 models as (
 
     select 'first_touch' as model
-    union all select 'last_touch'
-    union all select 'last_non_direct'
-    union all select 'linear'
-    union all select 'position_based'
-    union all select 'time_decay'
+    union all
+    select 'last_touch'
+    union all
+    select 'last_non_direct'
+    union all
+    select 'linear'
+    union all
+    select 'position_based'
+    union all
+    select 'time_decay'
 
 ),
 
@@ -73,16 +78,17 @@ credited as (
         case models.model
             when 'first_touch' then case when touch_index = 1 then 1.0 else 0.0 end
             when 'last_touch' then case when touch_index = n_touches then 1.0 else 0.0 end
-            when 'last_non_direct' then
-                case when touch_index = coalesce(last_non_direct_index, n_touches) then 1.0 else 0.0 end
+            when 'last_non_direct'
+                then case when touch_index = coalesce(last_non_direct_index, n_touches) then 1.0 else 0.0 end
             when 'linear' then 1.0 / n_touches
-            when 'position_based' then
-                case
-                    when n_touches = 1 then 1.0
-                    when n_touches = 2 then 0.5
-                    when touch_index = 1 or touch_index = n_touches then 0.4
-                    else 0.2 / (n_touches - 2)
-                end
+            when 'position_based'
+                then
+                    case
+                        when n_touches = 1 then 1.0
+                        when n_touches = 2 then 0.5
+                        when touch_index = 1 or touch_index = n_touches then 0.4
+                        else 0.2 / (n_touches - 2)
+                    end
             when 'time_decay' then decay_weight / decay_weight_total
         end as credit
 

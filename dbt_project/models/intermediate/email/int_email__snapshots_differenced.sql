@@ -15,7 +15,9 @@
     campaign first. Its report carries no account: account_id = 'klaviyo'.
 -#}
 
-{%- set metrics = ['impressions', 'clicks', 'all_clicks', 'deliveries', 'conversions_unsplit', 'conversion_value_unsplit'] -%}
+{%- set metrics = [
+    'impressions', 'clicks', 'all_clicks', 'deliveries', 'conversions_unsplit', 'conversion_value_unsplit'
+] -%}
 {%- set parts = [] -%}
 {%- if mailchimp_enabled -%}{%- do parts.append('mailchimp_lifetime') -%}{%- endif -%}
 {%- if klaviyo_enabled -%}{%- do parts.append('klaviyo_lifetime') -%}{%- endif -%}
@@ -103,7 +105,8 @@ differenced as (
         case
             when row_number() over (partition by platform, account_id, campaign_id order by report_date) = 1
                 then {{ metric }}
-            else {{ metric }} - lag({{ metric }}) over (partition by platform, account_id, campaign_id order by report_date)
+            else {{ metric }}
+                - lag({{ metric }}) over (partition by platform, account_id, campaign_id order by report_date)
         end as {{ metric }}{% if not loop.last %},{% endif %}
         {% endfor %}
 

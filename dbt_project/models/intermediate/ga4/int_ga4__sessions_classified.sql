@@ -29,9 +29,9 @@
 
 {%- set google_enabled = var('google_ads_enabled', true) -%}
 {%- if google_enabled -%}
-    {%- set google_channel = 'coalesce(google_campaign_channels.channel, session_channels.channel)' -%}
+{%- set google_channel = 'coalesce(google_campaign_channels.channel, session_channels.channel)' -%}
 {%- else -%}
-    {%- set google_channel = 'session_channels.channel' -%}
+{%- set google_channel = 'session_channels.channel' -%}
 {%- endif -%}
 
 with
