@@ -46,20 +46,12 @@ class Built:
         return self.settings.lake_dir
 
 
-@pytest.fixture(scope="session")
-def built(tmp_path_factory) -> Built:
-    existing = os.environ.get("ADWH_TEST_BUILT_DATA_DIR")
-    if existing:
-        settings = Settings.from_env({"ADWH_DATA_DIR": existing})
-        assert settings.analyst_db.exists(), f"ADWH_TEST_BUILT_DATA_DIR={existing} has no analyst.duckdb"
-        return Built(settings)
-
+def _build(root: Path) -> Built:
     from orchestration.cli import run_pipeline
     from orchestration.sample.generate import generate
 
-    root = tmp_path_factory.mktemp("report_built")
     home = root / "dagster_home"
-    home.mkdir()
+    home.mkdir(parents=True)
     shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
     settings = Settings.from_env({"ADWH_DATA_DIR": str(root / "data")})
     saved = dict(os.environ)
@@ -73,6 +65,32 @@ def built(tmp_path_factory) -> Built:
         os.environ.clear()
         os.environ.update(saved)
     return Built(settings)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory, worker_id) -> Built:
+    """Built once per test session, also under pytest-xdist: the first worker that needs it
+    builds it under a file lock in the session's shared temp folder, the other reuses it
+    (the tests only read it)."""
+    existing = os.environ.get("ADWH_TEST_BUILT_DATA_DIR")
+    if existing:
+        settings = Settings.from_env({"ADWH_DATA_DIR": existing})
+        assert settings.analyst_db.exists(), f"ADWH_TEST_BUILT_DATA_DIR={existing} has no analyst.duckdb"
+        return Built(settings)
+    if worker_id == "master":  # not distributed
+        return _build(tmp_path_factory.mktemp("report_built"))
+
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp().parent / "report_built"
+    done = shared / "built.ok"
+    with FileLock(str(shared) + ".lock"):
+        if not done.exists():
+            if shared.exists():  # a build that failed on the other worker: start over
+                shutil.rmtree(shared)
+            _build(shared)
+            done.touch()
+    return Built(Settings.from_env({"ADWH_DATA_DIR": str(shared / "data")}))
 
 
 @pytest.fixture(scope="session")
