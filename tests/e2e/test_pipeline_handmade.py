@@ -43,6 +43,11 @@ D1, D2 = date(2024, 3, 1), date(2024, 3, 2)
 # klaviyo (two messages of one campaign, summed): opens_unique 2200+400 then (2500+420)-2600;
 #   clicks_unique 120+20 then (135+21)-140; clicks 180+30 then (200+32)-210; delivered 4950+990 then 0;
 #   unsplit conversions 6+1 then (8+1)-7; value 420+50 then (560+50)-470.
+# linkedin_ads (adAnalytics per creative, GBP; clicks = landingPageClicks, all_clicks = clicks,
+#   spend = costInLocalCurrency, click-/view-through = post-click / post-view, no split value):
+#   03-01: impressions 8000+2000+5000; landing-page clicks 40+6+38; clicks 64+10+45;
+#   cost 120.50+30.25+95.00; post-click 2+0+4; post-view 3+1+0.
+#   03-02 (creative 902000002 not delivered): 6000+4000; 20+30; 30+36; 90.00+80.40; 1+3; 2+1.
 EXPECTED = {
     # (platform, day): (impressions, clicks, all_clicks, spend (account ccy), conv_ct, conv_vt, value_ct, value_vt, deliveries, unsplit)
     ("google_ads", D1): (26400, 100, 101, Decimal("80.62"), 4.5, 4, 290.0, None, None, None),
@@ -53,6 +58,8 @@ EXPECTED = {
     ("mailchimp", D2): (300, 35, 70, Decimal("0"), None, None, None, None, 0, None),
     ("klaviyo", D1): (2600, 140, 210, Decimal("0"), None, None, None, None, 5940, 7),
     ("klaviyo", D2): (320, 16, 22, Decimal("0"), None, None, None, None, 0, 2),
+    ("linkedin_ads", D1): (15000, 84, 119, Decimal("245.75"), 6, 4, None, None, None, None),
+    ("linkedin_ads", D2): (10000, 50, 66, Decimal("170.40"), 4, 3, None, None, None, None),
 }
 
 
@@ -84,7 +91,7 @@ def env(tmp_path_factory):
         "ADWH_WAREHOUSE": str(root / "warehouse.duckdb"),
         "ADWH_ANALYST_DB": str(root / "analyst.duckdb"),
         "ADWH_START_DATE": "2024-01-01",
-        "ADWH_SOURCES": "google_ads,meta_ads,mailchimp,klaviyo,ga4",
+        "ADWH_SOURCES": "google_ads,meta_ads,linkedin_ads,mailchimp,klaviyo,ga4",
         "ADWH_REPORTING_CURRENCY": "USD",
         "DAGSTER_HOME": str(home),
     }.items():
@@ -150,6 +157,88 @@ def test_grain_rows_and_total_lines_not_counted(env):
     assert counts[("google_ads", D1)] == 3 and counts[("google_ads", D2)] == 3
     assert counts[("meta_ads", D1)] == 2 and counts[("meta_ads", D2)] == 1
     assert counts[("klaviyo", D1)] == 1  # two messages -> one campaign row
+    assert counts[("linkedin_ads", D1)] == 3 and counts[("linkedin_ads", D2)] == 2  # one row per creative
+
+
+def test_linkedin_ids_names_and_video_from_the_lookups(env):
+    """Creative -> campaign -> account from the lookups saved beside each day; the latest saved
+    account name wins on both days (the lookups are the state at pull time); video only in the
+    SINGLE_VIDEO campaign: the image creative's reported 0s are NULL (not measured), not 0."""
+    rows = _rows(
+        env,
+        """select report_date, ad_id, account_id, account_name, campaign_id, campaign_name, currency,
+                  video_starts, video_views, video_completions
+           from marts.fct_ad_performance_daily where platform = 'linkedin_ads' order by 1, 2""",
+    )
+    name, ccy = "Acme B2B UK", "GBP"
+    assert rows == [
+        (D1, "902000001", "508100001", name, "613000001", "Video | Awareness", ccy, 3000, 2400, 800),
+        (D1, "902000002", "508100001", name, "613000001", "Video | Awareness", ccy, 900, 600, 150),
+        (D1, "902000003", "508100001", name, "613000002", "Leads | Webinar", ccy, None, None, None),
+        (D2, "902000001", "508100001", name, "613000001", "Video | Awareness", ccy, 2500, 1500, 500),
+        (D2, "902000003", "508100001", name, "613000002", "Leads | Webinar", ccy, None, None, None),
+    ]
+    # every other platform of the hand-made files has no video field: NULL, never 0
+    others = _rows(
+        env,
+        """select count(*) from marts.fct_ad_performance_daily where platform <> 'linkedin_ads'
+           and (video_starts is not null or video_views is not null or video_completions is not null)""",
+    )
+    assert others == [(0,)]
+
+
+def test_video_mart_hand_computed(env):
+    # campaign 613000001: 03-01 creatives 902000001 + 902000002; 03-02 902000001 alone. The image
+    # campaign 613000002 measures no video: no row.
+    rows = _rows(
+        env,
+        """select report_date, campaign_id, impressions, video_starts, video_views, view_rate,
+                  spend_reporting, cost_per_view, video_completions, completion_rate, video_view_definition
+           from marts.mart_video_performance_daily order by 1, 2""",
+    )
+    assert [r[:2] for r in rows] == [(D1, "613000001"), (D2, "613000001")]
+    expected = {
+        # day: (impressions, starts, views, cost in GBP, completions)
+        D1: (8000 + 2000, 3000 + 900, 2400 + 600, Decimal("120.50") + Decimal("30.25"), 800 + 150),
+        D2: (6000, 2500, 1500, Decimal("90.00"), 500),
+    }
+    for row in rows:
+        impressions, starts, views, cost_gbp, completions = expected[row[0]]
+        assert row[2:5] == (impressions, starts, views)
+        _close(row[5], Decimal(views) / impressions, f"{row[0]} view_rate")
+        spend_usd = cost_gbp * _fx("GBP", row[0]) / _fx("USD", row[0])
+        _close(row[6], spend_usd, f"{row[0]} spend_reporting")
+        _close(row[7], spend_usd / views, f"{row[0]} cost_per_view")
+        assert row[8] == completions
+        _close(row[9], Decimal(completions) / impressions, f"{row[0]} completion_rate")
+        assert "2 seconds" in row[10] and "50 %" in row[10], row[10]
+
+
+def test_linkedin_windows_in_touch_types_and_claims(env):
+    rows = _rows(
+        env,
+        """select report_date, campaign_id, touch_type, attribution_window, is_default_window, conversions,
+                  conversion_value
+           from marts.mart_conversions_by_touch_type where platform = 'linkedin_ads' order by 1, 2, 3""",
+    )
+    post_click, post_view = "linkedin_post_click_window", "linkedin_post_view_window"
+    assert rows == [
+        (D1, "613000001", "click_through", post_click, True, 2.0 + 0.0, None),
+        (D1, "613000001", "view_through", post_view, True, 3.0 + 1.0, None),
+        (D1, "613000002", "click_through", post_click, True, 4.0, None),
+        (D1, "613000002", "view_through", post_view, True, 0.0, None),
+        (D2, "613000001", "click_through", post_click, True, 1.0, None),
+        (D2, "613000001", "view_through", post_view, True, 2.0, None),
+        (D2, "613000002", "click_through", post_click, True, 3.0, None),
+        (D2, "613000002", "view_through", post_view, True, 1.0, None),
+    ]
+    claims = _rows(
+        env,
+        """select report_date, platform_reported, claimed_conversions_click_through,
+                  claimed_conversions_view_through, claimed_conversions_unsplit, claimed_conversions_total
+           from marts.mart_platform_claims_reconciliation where platform = 'linkedin_ads' order by 1""",
+    )
+    assert claims == [(D1, True, 6.0, 4.0, None, 10.0), (D2, True, 4.0, 3.0, None, 7.0)]
 
 
 def test_spend_reporting_uses_fx_seed(env):
