@@ -125,4 +125,26 @@ def test_every_metric_is_defined_and_described(dbt_copy):
     assert all((m.get("description") or "").strip() for m in metrics.values())
     semantic = {s["name"]: s for s in manifest["semantic_models"].values()}
     assert {"ad_performance", "attribution", "platform_claims"} <= set(semantic)
-    assert all((s.get("description") or "").strip() for s in semantic.values())
+    undescribed = [
+        f"{model['name']}.{part['name']}"
+        for model in semantic.values()
+        for part in [model, *model["entities"], *model["dimensions"], *model["measures"]]
+        if not (part.get("description") or "").strip()
+    ]
+    assert not undescribed, undescribed
+
+
+def test_time_spine_has_every_day_and_covers_the_marts(con):
+    first, last, days, distinct = con.execute(
+        "select min(date_day), max(date_day), count(*), count(distinct date_day) from marts.time_spine_daily"
+    ).fetchone()
+    assert (first, last) == (date(2020, 1, 1), date(2030, 12, 31))
+    assert days == distinct == (last - first).days + 1  # no gap, no duplicate
+    uncovered = con.execute(
+        """select count(*) from (
+               select report_date as d from marts.fct_ad_performance_daily
+               union select conversion_date from marts.mart_attribution
+               union select report_date from marts.mart_platform_claims_reconciliation)
+           where d not in (select date_day from marts.time_spine_daily)"""
+    ).fetchone()[0]
+    assert uncovered == 0
