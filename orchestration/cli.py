@@ -206,6 +206,18 @@ HEADLINES = {
         group by platform, campaign_name
         order by spend_reporting desc nulls last, clicks desc
         limit 10""",
+    "Video: view rate by platform, each with its own definition of a view (never compare them unlabelled)": """
+        select platform,
+               cast(sum(impressions) as bigint) as impressions,
+               cast(sum(video_views) as bigint) as video_views,
+               round(sum(video_views) / nullif(sum(impressions), 0) * 100, 2) as view_rate_pct,
+               round(sum(spend_reporting) / nullif(sum(video_views), 0), 4) as cost_per_view,
+               round(sum(video_completions) / nullif(sum(impressions) filter (where video_completions is not null), 0)
+                     * 100, 2) as completion_rate_pct,
+               any_value(video_view_definition) as view_definition
+        from marts.mart_video_performance_daily
+        group by platform
+        order by platform""",
     "View-through vs click-through conversions by platform (default windows; Klaviyo does not split)": """
         select platform,
                round(sum(case when touch_type = 'click_through' then conversions end), 1) as click_through,

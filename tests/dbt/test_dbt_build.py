@@ -174,6 +174,11 @@ SCHEMAS = {
     ),
 }
 
+# LinkedIn: the ingest writes the parser's own schemas (lineage columns included)
+from orchestration.ingestion.parsers import linkedin_ads as _linkedin_parser  # noqa: E402
+
+SCHEMAS.update({("linkedin_ads", table): schema for table, schema in _linkedin_parser.SCHEMAS.items()})
+
 
 def write_table(lake: Path, source: str, table: str, day: date, rows: list[dict]) -> None:
     """One Parquet file per table per partition, as the ingest asset writes it."""
@@ -432,6 +437,54 @@ def build_lake(lake: Path) -> None:
         ],
     )
 
+    # LinkedIn (GBP, one video creative on D1; the lookups are saved beside the analytics)
+    write_table(
+        lake, "linkedin_ads", "elements", D1, [{"entity_type": "ad_analytics", "entity_id": "901", "date_start": D1}]
+    )
+    write_table(
+        lake,
+        "linkedin_ads",
+        "ad_analytics",
+        D1,
+        [
+            {
+                "date_start": D1,
+                "creative_id": "901",
+                "impressions": 3000,
+                "clicks": 30,
+                "landing_page_clicks": 21,
+                "cost_in_local_currency": 60.0,
+                "external_website_post_click_conversions": 2,
+                "external_website_post_view_conversions": 1,
+                "conversion_value_in_local_currency": 90.0,
+                "video_starts": 1200,
+                "video_views": 800,
+                "video_completions": 200,
+            }
+        ],
+    )
+    write_table(
+        lake, "linkedin_ads", "ad_accounts", D1, [{"account_id": "508", "account_name": "B2B UK", "currency": "GBP"}]
+    )
+    write_table(
+        lake,
+        "linkedin_ads",
+        "ad_campaigns",
+        D1,
+        [
+            {
+                "campaign_id": "612",
+                "account_id": "508",
+                "campaign_name": "Video",
+                "campaign_type": "SPONSORED_UPDATES",
+                "campaign_format": "SINGLE_VIDEO",
+            }
+        ],
+    )
+    write_table(
+        lake, "linkedin_ads", "creatives", D1, [{"creative_id": "901", "campaign_id": "612", "account_id": "508"}]
+    )
+
     for day in (D1, D2):
         events, params = ga4_tables(day)
         write_table(lake, "ga4", "events", day, events)
@@ -622,8 +675,33 @@ def test_campaign_mart_ratios(built):
 def test_grain_and_row_counts(built):
     wh = built["warehouse"]
     counts = dict(query(wh, "select platform, count(*) from marts.fct_ad_performance_daily group by 1"))
-    assert counts == {"google_ads": 4, "meta_ads": 3, "mailchimp": 2, "klaviyo": 2}
-    assert query(wh, "select count(*) from marts.mart_campaign_performance_daily")[0][0] == 3 + 2 + 2 + 2
+    assert counts == {"google_ads": 4, "meta_ads": 3, "linkedin_ads": 1, "mailchimp": 2, "klaviyo": 2}
+    assert query(wh, "select count(*) from marts.mart_campaign_performance_daily")[0][0] == 3 + 2 + 1 + 2 + 2
+
+
+def test_linkedin_mapping_and_video(built):
+    wh = built["warehouse"]
+    (li,) = fact(wh, "platform = 'linkedin_ads'")
+    # clicks = landingPageClicks, all_clicks = clicks, spend = costInLocalCurrency, post-click / post-view
+    assert (li["impressions"], li["clicks"], li["all_clicks"]) == (3000, 21, 30)
+    assert li["spend"] == pytest.approx(60.0) and li["currency"] == "GBP" and li["channel"] == "Paid Social"
+    assert (li["account_id"], li["account_name"], li["campaign_id"], li["campaign_name"]) == (
+        "508",
+        "B2B UK",
+        "612",
+        "Video",
+    )
+    assert li["conversions_click_through"] == 2 and li["conversions_view_through"] == 1
+    assert li["conversion_value_click_through"] is None and li["conversions_unsplit"] is None
+    assert (li["video_starts"], li["video_views"], li["video_completions"]) == (1200, 800, 200)
+    assert li["spend_reporting"] == pytest.approx(60.0 * fx(D1, "GBP") / fx(D1, "USD"))
+    ((views, rate, cpv, completion_rate),) = query(
+        wh, "select video_views, view_rate, cost_per_view, completion_rate from marts.mart_video_performance_daily"
+    )
+    assert views == 800 and rate == pytest.approx(800 / 3000) and completion_rate == pytest.approx(200 / 3000)
+    assert cpv == pytest.approx(60.0 * fx(D1, "GBP") / fx(D1, "USD") / 800)
+    # no other platform of this lake measures video: NULL, never 0
+    assert query(wh, "select count(*) from marts.fct_ad_performance_daily where video_views is not null")[0][0] == 1
 
 
 def test_manifest_sources_render(built):
@@ -636,7 +714,7 @@ def test_manifest_sources_render(built):
     # the Dagster translator links each source to the ingest asset raw/<source>/<table>
     from dagster_dbt import DagsterDbtTranslator
 
-    assert len(manifest["sources"]) == 7
+    assert len(manifest["sources"]) == 7 + 4  # + LinkedIn ad_analytics, ad_accounts, ad_campaigns, creatives
     for src in manifest["sources"].values():
         key = DagsterDbtTranslator().get_asset_key(src)
         assert key.path == ["raw", src["source_name"], src["name"]]
@@ -688,7 +766,7 @@ def test_restatement_replaces_window(built, tmp_path):
     assert g1["impressions"] == 1100 and g1["ctr"] == pytest.approx(55 / 1100)
     # other platforms' rows of the window were rebuilt, not lost or doubled
     counts = dict(query(warehouse, "select platform, count(*) from marts.fct_ad_performance_daily group by 1"))
-    assert counts == {"google_ads": 3, "meta_ads": 3, "mailchimp": 2, "klaviyo": 2}
+    assert counts == {"google_ads": 3, "meta_ads": 3, "linkedin_ads": 1, "mailchimp": 2, "klaviyo": 2}
     # a day BEFORE the window is never touched, even when its raw data changed
     write_table(
         lake,
