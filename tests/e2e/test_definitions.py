@@ -32,7 +32,6 @@ ALL_KEYS = sorted(
         "marts/mart_platform_claims_reconciliation",
         "marts/mart_video_performance_daily",
         "marts/time_spine_daily",
-        "marts/time_spine_daily",
         "quarantine/ga4/rejects",
         "quarantine/google_ads/rejects",
         "quarantine/klaviyo/rejects",
