@@ -9,7 +9,7 @@
 | ADWH_ANALYST_DB | beside $ADWH_WAREHOUSE: analyst.duckdb (or <name>.analyst.duckdb) | read-only snapshot analysts query |
 | ADWH_REPORTING_CURRENCY | USD | currency of every *_reporting column |
 | ADWH_START_DATE | 2024-01-01 | first daily partition |
-| ADWH_SOURCES | all five | comma-separated sources switched on |
+| ADWH_SOURCES | every source of the registry | comma-separated sources switched on |
 | ADWH_RESTATEMENT_DAYS | 28 | trailing window the nightly run re-processes |
 | ADWH_RESTATEMENT_DAYS_<SOURCE> | ADWH_RESTATEMENT_DAYS | that source's window (e.g. ADWH_RESTATEMENT_DAYS_GOOGLE_ADS=90) |
 | ADWH_SCHEDULE_TIMEZONE | UTC | time zone of the 02:00 nightly schedule |

@@ -54,12 +54,19 @@ def _query(data: Path, sql: str):
 
 def test_demo_prints_headlines_and_marts_are_filled(demo_env, capsys):
     assert main(["demo", "--days", str(DAYS)]) == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
+    # a healthy run is quiet: no WARNING on the terminal, none in the run's log (the demo logs
+    # Dagster at WARNING and above to data/logs/demo-run.log)
+    assert "WARNING" not in out and "WARNING" not in captured.err
+    log = (demo_env / "logs" / "demo-run.log").read_text()
+    assert [line for line in log.splitlines() if " - WARNING - " in line] == []
+    assert "Video: view rate by platform, each with its own definition of a view" in out
     assert "CTR, clicks and spend by platform and channel" in out
     assert "View-through vs click-through conversions by platform" in out
     assert "Attribution models side by side" in out and "shapley" in out and "markov" in out
     assert "Platform claims vs de-duplicated first-party conversions" in out
-    for platform in ("google_ads", "meta_ads", "mailchimp", "klaviyo"):
+    for platform in ("google_ads", "meta_ads", "linkedin_ads", "mailchimp", "klaviyo"):
         assert platform in out
     for table in (
         "marts.fct_ad_performance_daily",
