@@ -16,6 +16,7 @@ SECRET_ENV_VARS: dict[str, str] = {
     "google_ads_client_secret": "ADWH_GOOGLE_ADS_CLIENT_SECRET",
     "google_ads_refresh_token": "ADWH_GOOGLE_ADS_REFRESH_TOKEN",
     "meta_access_token": "ADWH_META_ACCESS_TOKEN",
+    "linkedin_access_token": "ADWH_LINKEDIN_ACCESS_TOKEN",
     "mailchimp_api_key": "ADWH_MAILCHIMP_API_KEY",
     "klaviyo_api_key": "ADWH_KLAVIYO_API_KEY",
 }

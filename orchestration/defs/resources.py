@@ -17,6 +17,7 @@ class PlatformCredentials(dg.ConfigurableResource):
     google_ads_client_secret: str | None = None
     google_ads_refresh_token: str | None = None
     meta_access_token: str | None = None
+    linkedin_access_token: str | None = None
     mailchimp_api_key: str | None = None
     klaviyo_api_key: str | None = None
 

@@ -27,6 +27,7 @@ from types import ModuleType
 PLATFORMS: dict[str, str] = {
     "google_ads": "orchestration.pull.google_ads",
     "meta_ads": "orchestration.pull.meta_ads",
+    "linkedin_ads": "orchestration.pull.linkedin_ads",
     "mailchimp": "orchestration.pull.mailchimp",
     "klaviyo": "orchestration.pull.klaviyo",
 }
