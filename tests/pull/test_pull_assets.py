@@ -75,6 +75,25 @@ def test_the_graph_has_pull_assets_upstream_of_ingest_only_with_credentials(tmp_
     assert graph.get(dg.AssetKey(["quarantine", "klaviyo", "rejects"])).parent_keys == {pull_asset_key("klaviyo")}
 
 
+def test_linkedin_pulls_when_its_token_is_set_and_the_token_is_a_redacted_secret(tmp_path, clean_env):
+    from orchestration.definitions import build_definitions
+    from orchestration.security import redact
+
+    settings = _settings(tmp_path, ADWH_SOURCES="linkedin_ads,mailchimp")
+    assert pulled_sources(settings) == ()
+    token = "li-test-token-0123456789"
+    clean_env.setenv("ADWH_LINKEDIN_ACCESS_TOKEN", token)
+    assert pulled_sources(settings) == ("linkedin_ads",)
+    graph = build_definitions(settings).resolve_asset_graph()
+    assert graph.has(pull_asset_key("linkedin_ads"))
+    assert not graph.has(pull_asset_key("mailchimp"))
+    analytics = [k for k in graph.get_all_asset_keys() if k.path[:2] == ["raw", "linkedin_ads"]]
+    assert analytics and all(graph.get(k).parent_keys == {pull_asset_key("linkedin_ads")} for k in analytics)
+    assert token not in redact(f"GET /rest/adAnalytics Authorization: Bearer {token}")
+    # bound to its environment variable (dg.EnvVar: Dagster shows the name, never the value)
+    assert set(platform_credentials().as_env()) == {"ADWH_LINKEDIN_ACCESS_TOKEN"}
+
+
 def _materialize(settings: Settings, sources, start: str, end: str, tags=None):
     partitions = daily_partitions(settings)
     assets = [build_pull_asset(source, settings, partitions) for source in sources]
