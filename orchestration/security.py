@@ -20,8 +20,8 @@ SECRET_ENV_VARS: dict[str, str] = {
     "mailchimp_api_key": "ADWH_MAILCHIMP_API_KEY",
     "klaviyo_api_key": "ADWH_KLAVIYO_API_KEY",
 }
-# also never printed (a salt is a secret too)
-_OTHER_SECRETS = ("ADWH_PII_SALT",)
+# also never printed: a salt is a secret too, and the Dagster instance's PostgreSQL password (deploy/)
+_OTHER_SECRETS = ("ADWH_PII_SALT", "DAGSTER_PG_PASSWORD")
 REDACTED = "***"
 _MIN_SECRET_LENGTH = 6  # shorter values would redact ordinary words; real tokens are long
 
