@@ -25,8 +25,10 @@ lint-py: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# sqlfluff renders the models with dbt's templater (needs only paths, no data).
+# sqlfluff renders the models with dbt's templater (needs only paths, no data; dbt opens an
+# empty DuckDB file in data/lint/, so the folder must exist).
 lint-sql: $(STAMP)
+	mkdir -p $(CURDIR)/data/lint
 	ADWH_LAKE_DIR=$(CURDIR)/data/lint/lake ADWH_WAREHOUSE=$(CURDIR)/data/lint/warehouse.duckdb \
 		$(BIN)/sqlfluff lint dbt_project
 
