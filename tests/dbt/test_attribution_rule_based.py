@@ -483,10 +483,12 @@ def run_dbt(workdir: Path, lake: Path, warehouse: Path, args: list[str]):
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         }
     )
-    # every source switched on, through --vars as the orchestration layer passes it
+    # the sources this lake holds switched on (the hand-made lake has no LinkedIn), through
+    # --vars as the orchestration layer passes them
+    sources = sorted(p.name for p in (lake / "raw").iterdir() if p.is_dir())
     cmd = [
         DBT,
-        *with_source_vars(args),
+        *with_source_vars(args, sources),
         "--profiles-dir",
         str(REPO),
         "--project-dir",

@@ -69,6 +69,7 @@ def _check_results(ws, check_name: str) -> dict[str, list]:
 
 def test_corpus_through_the_pipeline(tmp_path):
     ws = make_workspace(tmp_path)
+    ws.env["ADWH_SOURCES"] = ",".join(PRIMARY)  # the sources the corpus has cases for
     _assemble(ws.landing)
 
     first = ws.run(D1, D2, log="first")
