@@ -381,6 +381,7 @@ def classify(traffic: dict) -> tuple[str, str | None, str | None]:
         "gclid": traffic.get("url_gclid") or traffic.get("traffic_gclid"),
         "fbclid": traffic.get("url_fbclid"),
         "mc_cid": traffic.get("url_mc_cid"),
+        "li_fat_id": traffic.get("url_li_fat_id"),
     }
     with CHANNEL_SEED.open() as fh:
         rules = [r for r in csv.DictReader(fh) if r["mapping_type"] == "ga4_session"]
