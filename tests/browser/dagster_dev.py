@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,37 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration.settings import REPO_ROOT
+from tests.deploy.processes import LOCATIONS_QUERY, free_port, graphql
 
 DAGSTER = str(Path(sys.executable).parent / "dagster")
 START_TIMEOUT = 300  # webserver up and the code location loaded (parses the dbt project when stale)
 STOP_GRACE = 20
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def graphql(base_url: str, query: str, variables: dict | None = None) -> dict:
-    request = urllib.request.Request(
-        f"{base_url}/graphql",
-        data=json.dumps({"query": query, "variables": variables or {}}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        body = json.loads(response.read())
-    if body.get("errors"):
-        raise AssertionError(f"GraphQL errors: {body['errors']}")
-    return body["data"]
-
-
-LOCATIONS_QUERY = """
-{ workspaceOrError { __typename ... on Workspace { locationEntries {
-    name loadStatus
-    locationOrLoadError { __typename ... on PythonError { message } }
-} } } }
-"""
 
 
 def _session_pids(sid: int) -> list[int]:
