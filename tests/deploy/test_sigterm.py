@@ -34,15 +34,6 @@ from tests.deploy.processes import (
 
 pytestmark = pytest.mark.e2e
 
-# Stopping within 30 s passes when these tests run on their own, but in the full suite on two
-# loaded cores the Dagster code server has taken longer than 30 s to exit after SIGTERM (seen
-# on a fresh clone: make dev and the code-server unit). Until that is understood they run only
-# when asked: ADWH_TEST_SERVICES=1 .venv/bin/pytest tests/deploy
-SERVICE_TESTS = os.environ.get("ADWH_TEST_SERVICES") == "1"
-needs_sigterm_opt_in = pytest.mark.skipif(
-    not SERVICE_TESTS, reason="service tests run with ADWH_TEST_SERVICES=1 (code server slow to stop under load)"
-)
-
 
 def adwh_env(root: Path) -> dict[str, str]:
     """The environment without the caller's adwh/Dagster/make settings, data under ``root``."""
@@ -61,7 +52,6 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # what `cmd &` in a non-interactive shell does
 
 
-@needs_sigterm_opt_in
 @pytest.mark.parametrize("start", ["foreground", "background"])
 def test_make_dev_stops_on_sigterm(tmp_path, start):
     port = free_port()
@@ -103,7 +93,6 @@ def test_make_dev_stops_on_sigterm(tmp_path, start):
 SERVICES = ["adwh-dagster-code-server.service", "adwh-dagster-webserver.service", "adwh-dagster-daemon.service"]
 
 
-@needs_sigterm_opt_in
 def test_production_services_stop_on_sigterm(tmp_path, postgres_server):
     """The three units, started as systemd would on the shipped dagster.yaml (PostgreSQL) and
     the example env file; each stopped like KillMode=control-group: SIGTERM to all its processes."""
