@@ -6,6 +6,7 @@ Expected values are computed by hand from the fixtures in tests/fixtures/parsers
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import pytest
@@ -116,6 +117,9 @@ def test_api_json_fixture_two_batches():
         "conversions": 3.5,  # double arrives as a number
         "conversions_value": 420.25,
         "view_through_conversions": 0,
+        # the fixture's query selected no video metric (fieldMask): not measured, NULL
+        "video_trueview_views": None,
+        "video_quartile_p100_rate": None,
         "source_format": "api_json",
         "source_file": JSON_NAME,
         "record_number": 1,
@@ -270,6 +274,8 @@ def test_ui_csv_fixture():
         "conversions": 3.5,
         "conversions_value": 420.25,
         "view_through_conversions": 0,
+        "video_trueview_views": None,  # the UI download has no video columns: not measured
+        "video_quartile_p100_rate": None,
         "source_format": "ui_csv",
         "source_file": CSV_NAME,
         "record_number": 4,
@@ -520,3 +526,42 @@ def test_ui_csv_campaign_and_ad_group_names_are_optional_without_customer_id():
     result = parse_csv(ui_csv(line))
     [row] = result.tables["ad_stats"]
     assert (row["customer_id"], row["campaign_name"], row["ad_group_name"]) == ("Acme US", None, None)
+
+
+# --------------------------------------------------------------------------- video metrics
+VIDEO_NAME = "search_stream_video_2024-03-05.json"
+
+
+def test_api_json_video_metrics_null_unless_selected_zero_when_selected_and_omitted():
+    """Hand-written from the API reference: ``metrics.video_trueview_views`` (int64 as a string) and
+    ``metrics.video_quartile_p100_rate`` (a double, share of impressions) in camelCase; a zero metric
+    the query selected is omitted by the API."""
+    data = (FIXTURES / VIDEO_NAME).read_bytes()
+    result = check_result(google_ads.parse(data, file_name=VIDEO_NAME, report_date=DAY))
+    assert result.records_read == 4 and result.rejects == []
+    video = {r["ad_id"]: (r["video_trueview_views"], r["video_quartile_p100_rate"]) for r in result.tables["ad_stats"]}
+    assert video == {
+        "321": (1000, 0.1875),  # both present
+        "322": (0, 0.0),  # VIDEO ad, both selected in the fieldMask and omitted: zeros
+        "311": (0, 0.0),  # SEARCH ad, selected and omitted: 0 here, "no video" is decided in dbt
+        # batch 2 selects only video_trueview_views (GAQL snake_case in its fieldMask): the rate was
+        # not asked for, so it is not measured (NULL), the views are read
+        "323": (40, None),
+    }
+    # the other metrics are untouched by the video fields
+    assert [r["interactions"] for r in result.tables["ad_stats"]] == [1012, 2, 87, 40]
+
+
+@pytest.mark.parametrize(
+    ("metrics", "reason"),
+    [
+        ({"videoTrueviewViews": "-3"}, r"metrics\.videoTrueviewViews.*negative"),
+        ({"videoTrueviewViews": "1.5"}, r"metrics\.videoTrueviewViews.*not an integer"),
+        ({"videoQuartileP100Rate": 1.25}, r"metrics\.videoQuartileP100Rate.*at most 1"),
+        ({"videoQuartileP100Rate": "x"}, r"metrics\.videoQuartileP100Rate.*not a number"),
+    ],
+)
+def test_api_json_bad_video_metric_is_rejected_naming_the_field(metrics, reason):
+    record = api_result(metrics={"impressions": "10", **metrics})
+    reject = only_reject(parse_json({"results": [record], "fieldMask": "metrics.impressions"}))
+    assert re.search(reason, reject.reason), reject.reason

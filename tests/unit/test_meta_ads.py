@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from datetime import date
 
 import pytest
@@ -118,6 +119,10 @@ def test_fixture_two_pages():
         "spend": 12.34,
         "reach": 1200,
         "attribution_setting": "7d_click_1d_view",
+        # the fixture has no video fields: NULL (not measured), never 0
+        "video_play_actions": None,
+        "video_thruplay_watched_actions": None,
+        "video_p100_watched_actions": None,
         "source_file": NAME,
         "record_number": 1,
     }
@@ -329,3 +334,61 @@ def test_a_missing_campaign_or_ad_set_name_is_null_not_a_reject(field):
     assert first[field] is None and second[field] == GOOD_ROW[field]
     [warning] = result.warnings
     assert f"{field} (1)" in warning and "of 2" in warning
+
+
+# --------------------------------------------------------------------------- video fields
+VIDEO_NAME = "insights_video_2024-03-05.json"
+
+
+def test_video_fields_are_read_and_null_when_absent():
+    """Hand-written from the Insights reference: ``video_play_actions``,
+    ``video_thruplay_watched_actions`` and ``video_p100_watched_actions`` are lists of
+    ``{action_type: "video_view", value}``; 3-second views are the ``actions`` type ``video_view``."""
+    data = (FIXTURES / VIDEO_NAME).read_bytes()
+    result = check_result(meta_ads.parse(data, file_name=VIDEO_NAME, report_date=DAY))
+    assert result.records_read == 3 and result.rejects == []
+    video = {
+        r["ad_name"]: (r["video_play_actions"], r["video_thruplay_watched_actions"], r["video_p100_watched_actions"])
+        for r in result.tables["ad_insights"]
+    }
+    assert video == {
+        "Video 15s": (1100, 250, 150),
+        "Reel 30s": (300, None, None),  # plays but the other two fields absent: NULL here (0 is dbt's call)
+        "Carousel": (None, None, None),  # no video: NULL, never 0
+    }
+    # the 3-second views are an action like any other: one row per window key
+    assert ("action", "video_view", "default", 600.0) in actions_of(result, 1)
+    assert actions_of(result, 2) == {("action", "video_view", "default", 90.0)}
+    assert not any(a["action_type"] == "video_view" for a in result.tables["ad_actions"] if a["record_number"] == 3)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "reason"),
+    [
+        ("video_play_actions", {"action_type": "video_view", "value": "5"}, "field 'video_play_actions': expected an array"),
+        ("video_p100_watched_actions", ["5"], r"field 'video_p100_watched_actions\[0\]': expected an object"),
+        (
+            "video_thruplay_watched_actions",
+            [{"action_type": "video_view", "value": "x"}],
+            r"field 'video_thruplay_watched_actions\[0\]\.value': not an integer",
+        ),
+        (
+            "video_play_actions",
+            [{"action_type": "video_view", "value": "1"}, {"action_type": "video_view", "value": "2"}],
+            r"field 'video_play_actions\[1\]\.action_type': 'video_view' appears twice",
+        ),
+        (
+            "video_p100_watched_actions",
+            [{"action_type": "video_view", "value": "-1"}],
+            r"field 'video_p100_watched_actions\[0\]\.value': negative",
+        ),
+    ],
+)
+def test_malformed_video_field_rejects_the_record_naming_it(field, value, reason):
+    reject = only_reject(parse_doc({"data": [row(**{field: value})]}))
+    assert re.search(reason, reject.reason), reject.reason
+
+
+def test_video_field_without_a_video_view_entry_is_null():
+    result = parse_doc({"data": [row(video_play_actions=[{"action_type": "other", "value": "5"}])]})
+    assert result.tables["ad_insights"][0]["video_play_actions"] is None

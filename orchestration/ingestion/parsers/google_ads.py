@@ -13,12 +13,22 @@ Two native formats land in ``google_ads/<YYYY-MM-DD>/`` (see docs/raw_layer.md):
         adGroup{id, name}
         adGroupAd{ad{id}}
         metrics{impressions, clicks, interactions, costMicros, conversions,
-                conversionsValue, viewThroughConversions}
+                conversionsValue, viewThroughConversions,
+                videoTrueviewViews, videoQuartileP100Rate}
         segments{date}
 
     int64 values arrive as strings (``"1204"``), doubles as JSON numbers, and the
     API omits a metric that is zero: an absent metric is 0. Records are numbered
     1.. across all batches in file order.
+
+    Video (``VIDEO_METRICS``): ``metrics.video_trueview_views`` (TrueView views, the
+    name since API v22, which replaced ``video_views``) and
+    ``metrics.video_quartile_p100_rate`` (the share of impressions where the video was
+    watched to the end, a double 0..1; the API has no completion count). They are
+    nullable: a query that did not select them did not measure them, so an absent
+    video metric is 0 only when the batch's ``fieldMask`` lists it (the API omits a
+    zero metric it was asked for) and NULL otherwise. Which campaigns have video at
+    all is decided downstream (dbt: VIDEO campaigns; a 0 elsewhere is "no video").
 
 ``*.csv`` — a report downloaded from the Google Ads UI (``source_format='ui_csv'``)
     Preamble lines (report title, date range), then a header of UI column names
@@ -112,6 +122,8 @@ SCHEMAS: dict[str, pa.Schema] = {
         pa.field("conversions", pa.float64(), nullable=False),
         pa.field("conversions_value", pa.float64(), nullable=False),
         pa.field("view_through_conversions", pa.int64(), nullable=False),
+        pa.field("video_trueview_views", pa.int64(), nullable=True),
+        pa.field("video_quartile_p100_rate", pa.float64(), nullable=True),
         pa.field("source_format", pa.string(), nullable=False),
     )
 }
@@ -124,6 +136,13 @@ API_NAME_FIELDS = {
     "ad_group_name": "adGroup.name",
 }
 CSV_NAME_FIELDS = {"customer_name": "Account", "campaign_name": "Campaign", "ad_group_name": "Ad group"}
+
+# Video metrics: column -> searchStream JSON field (camelCase, as the REST API returns it).
+# NULL unless measured: an absent one is 0 only when the batch's fieldMask selected it.
+VIDEO_METRICS = {
+    "video_trueview_views": "videoTrueviewViews",
+    "video_quartile_p100_rate": "videoQuartileP100Rate",
+}
 
 # ----------------------------------------------------------------------------- currencies
 # ISO 4217 alphabetic codes of currencies in circulation (list of 2025). Fund codes
@@ -200,8 +219,9 @@ def _parse_api_json(data: bytes, *, file_name: str, report_date: date) -> ParseR
         results = batch.get("results", [])  # a batch of an empty report has no "results"
         if not isinstance(results, list):
             raise SourceParseError(file_name, position, "results", f"expected an array, got {type(results).__name__}")
+        selected = _selected_video_metrics(batch.get("fieldMask"))
         for result in results:
-            records.append((len(records) + 1, result))
+            records.append((len(records) + 1, _ApiResult(result, selected) if isinstance(result, dict) else result))
 
     result = parse_records(
         records,
@@ -212,6 +232,52 @@ def _parse_api_json(data: bytes, *, file_name: str, report_date: date) -> ParseR
         key=_grain_key,
     )
     return warn_missing_names(result, PRIMARY_TABLE, API_NAME_FIELDS)
+
+
+class _ApiResult(dict):
+    """A searchStream result (quarantined verbatim) plus the video metrics its batch selected."""
+
+    selected_video: frozenset[str]
+
+    def __init__(self, result: dict, selected_video: frozenset[str]):
+        super().__init__(result)
+        self.selected_video = selected_video
+
+
+def _selected_video_metrics(field_mask: Any) -> frozenset[str]:
+    """The ``VIDEO_METRICS`` fields a batch's ``fieldMask`` lists (camelCase or snake_case)."""
+    if not isinstance(field_mask, str):
+        return frozenset()
+    listed = {name.strip() for name in field_mask.split(",")}
+    return frozenset(
+        field
+        for field in VIDEO_METRICS.values()
+        if f"metrics.{field}" in listed or f"metrics.{_snake(field)}" in listed
+    )
+
+
+def _snake(camel: str) -> str:
+    """``videoQuartileP100Rate`` -> ``video_quartile_p100_rate`` (the GAQL name)."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", camel).lower()
+
+
+def _video_metrics(record: dict) -> dict[str, Any]:
+    """The nullable video columns: the value when present, 0 when absent but selected, else NULL."""
+    selected = getattr(record, "selected_video", frozenset())
+    views_field = f"metrics.{VIDEO_METRICS['video_trueview_views']}"
+    rate_field = f"metrics.{VIDEO_METRICS['video_quartile_p100_rate']}"
+    views = to_int(dig(record, views_field), views_field, allow_null=True)
+    rate = to_float(dig(record, rate_field), rate_field, allow_null=True)
+    if views is None and VIDEO_METRICS["video_trueview_views"] in selected:
+        views = 0
+    if rate is None and VIDEO_METRICS["video_quartile_p100_rate"] in selected:
+        rate = 0.0
+    if rate is not None and rate > 1:
+        raise RecordError(rate_field, f"a share of impressions must be at most 1: {rate!r}")
+    return {
+        "video_trueview_views": None if views is None else int64(views, views_field),
+        "video_quartile_p100_rate": rate,
+    }
 
 
 def _api_row(record: Any, report_date: date) -> dict[str, Any]:
@@ -252,6 +318,7 @@ def _api_row(record: Any, report_date: date) -> dict[str, Any]:
         "conversions": metric_float("conversions"),
         "conversions_value": metric_float("conversionsValue"),
         "view_through_conversions": metric_int("viewThroughConversions"),
+        **_video_metrics(record),
         "source_format": "api_json",
     }
 
@@ -489,6 +556,9 @@ def _ui_row(
         "conversions": _ui_number(cell(COL_CONVERSIONS), COL_CONVERSIONS, to_float),
         "conversions_value": _ui_number(cell(COL_CONV_VALUE), COL_CONV_VALUE, to_float),
         "view_through_conversions": _ui_number(cell(COL_VIEW_THROUGH), COL_VIEW_THROUGH, to_int),
+        # the UI download carries no video columns: not measured
+        "video_trueview_views": None,
+        "video_quartile_p100_rate": None,
         "source_format": "ui_csv",
     }
 

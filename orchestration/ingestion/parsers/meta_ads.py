@@ -24,6 +24,17 @@ channel view. They are all kept here, untouched; the seed
 ``meta_conversion_action_types`` decides downstream which type counts, so summing
 every action type of a record double counts.
 
+Video (``VIDEO_FIELDS``, video ads only): ``video_play_actions`` (plays started),
+``video_thruplay_watched_actions`` (ThruPlays: 15 seconds or to the end) and
+``video_p100_watched_actions`` (watched to 100 %) are arrays of
+``{"action_type": "video_view", "value": "N"}`` like ``actions``; the ``value`` of the
+``video_view`` entry goes to the ``ad_insights`` column of the same name, NULL when the field
+(or its ``video_view`` entry) is absent: Meta leaves them out for ads without video and for a
+zero count, and which of the two it was is decided downstream (dbt: an ad with plays has video).
+The 3-second views are the ``actions`` entry of type ``video_view`` and land in ``ad_actions``
+like every action. A malformed video field rejects the record, naming e.g.
+``video_p100_watched_actions[0].value``.
+
 Validation (-> quarantine, reason names the field): date_start must equal
 date_stop and the folder's report date; numbers must parse as non-negative finite
 numbers (counts as integers); ids and the currency are required and the
@@ -87,6 +98,9 @@ SCHEMAS: dict[str, pa.Schema] = {
         pa.field("spend", pa.float64(), nullable=False),
         pa.field("reach", pa.int64(), nullable=True),
         pa.field("attribution_setting", pa.string(), nullable=True),
+        pa.field("video_play_actions", pa.int64(), nullable=True),
+        pa.field("video_thruplay_watched_actions", pa.int64(), nullable=True),
+        pa.field("video_p100_watched_actions", pa.int64(), nullable=True),
     ),
     "ad_actions": schema(
         pa.field("account_id", pa.string(), nullable=False),
@@ -108,6 +122,10 @@ NAME_FIELDS = {name: name for name in ("account_name", "campaign_name", "adset_n
 ACTION_ARRAYS: dict[str, str] = {"actions": "action", "action_values": "action_value"}
 DEFAULT_WINDOW_KEY = "value"  # the plain value, under the account's attribution setting
 DEFAULT_WINDOW = "default"
+
+# The video fields read into ad_insights columns of the same name (the video_view entry's value).
+VIDEO_FIELDS = ("video_play_actions", "video_thruplay_watched_actions", "video_p100_watched_actions")
+VIDEO_ACTION_TYPE = "video_view"
 
 
 def parse(data: bytes, *, file_name: str, report_date: date) -> ParseResult:
@@ -183,6 +201,7 @@ def _parse_record(record: Any, report_date: date) -> dict[str, list[dict[str, An
         "spend": to_float(record.get("spend"), "spend"),
         "reach": _count(record, "reach", allow_null=True),
         "attribution_setting": require_str(record.get("attribution_setting"), "attribution_setting", allow_null=True),
+        **{name: _video_count(record.get(name), name) for name in VIDEO_FIELDS},
     }
 
     actions: list[dict[str, Any]] = []
@@ -202,6 +221,25 @@ def _parse_record(record: Any, report_date: date) -> dict[str, list[dict[str, An
                 }
             )
     return {"ad_insights": [insight], "ad_actions": actions}
+
+
+def _video_count(entries: Any, field_name: str) -> int | None:
+    """The ``value`` of the ``video_view`` entry of a video field; NULL when absent."""
+    if entries is None:
+        return None
+    if not isinstance(entries, list):
+        raise RecordError(field_name, f"expected an array, got {type(entries).__name__}")
+    found: int | None = None
+    for index, entry in enumerate(entries):
+        where = f"{field_name}[{index}]"
+        if not isinstance(entry, dict):
+            raise RecordError(where, f"expected an object, got {type(entry).__name__}")
+        if entry.get("action_type") != VIDEO_ACTION_TYPE:
+            continue
+        if found is not None:
+            raise RecordError(f"{where}.action_type", f"{VIDEO_ACTION_TYPE!r} appears twice")
+        found = int64(to_int(entry.get("value"), f"{where}.value"), f"{where}.value")
+    return found
 
 
 def _action_entries(entries: Any, array_name: str) -> list[tuple[str, str, float]]:
