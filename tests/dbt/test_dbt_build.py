@@ -68,6 +68,8 @@ SCHEMAS = {
         ("conversions", F),
         ("conversions_value", F),
         ("view_through_conversions", I),
+        ("video_trueview_views", I),
+        ("video_quartile_p100_rate", F),
         ("source_format", S),
     ),
     ("meta_ads", "ad_insights"): _schema(
@@ -89,6 +91,9 @@ SCHEMAS = {
         ("spend", F),
         ("reach", I),
         ("attribution_setting", S),
+        ("video_play_actions", I),
+        ("video_thruplay_watched_actions", I),
+        ("video_p100_watched_actions", I),
     ),
     ("meta_ads", "ad_actions"): _schema(
         ("account_id", S),
@@ -153,6 +158,7 @@ SCHEMAS = {
         ("traffic_gclid", S),
         ("url_gclid", S),
         ("url_fbclid", S),
+        ("url_li_fat_id", S),
         ("url_mc_cid", S),
         ("url_mc_eid", S),
         ("url_utm_source", S),

@@ -29,7 +29,9 @@ D1, D2 = date(2024, 3, 1), date(2024, 3, 2)
 # Hand-computed from the files (docs/definitions.md):
 # google_ads 03-01 (JSON, USD): impressions 1000+400+25000; clicks 52+8+40; interactions 52+9+40;
 #   cost (41_500_000+9_120_000+30_000_000)/1e6; conversions 3.5+0(absent)+1.0; view-through 4 (display only);
-#   value 210+80.
+#   value 210+80. Plus video_stream.json: VIDEO campaign 203, ads 40004 (5000 impr, 10 clicks, 1210
+#   interactions, 36.00) and 40005 (3000, 0, 540, 16.20; no conversions) -> 03-01 totals 34400 impressions,
+#   110 clicks, 101+1210+540 = 1851 interactions, 132.82 USD.
 # google_ads 03-02: JSON USD ad 40001 (900, 45, 46, 38.00, conv 2.0, value 120) + UI CSV EUR
 #   ("1,204"+"3,000" impr, 61+9 clicks, 61+"1,010" interactions, 48.30+12.00 cost, conv 2.00 + '--'=0,
 #   view-through '--'=0 + 1, value "1,150.00"); the two `Total:` lines are not rows.
@@ -50,7 +52,7 @@ D1, D2 = date(2024, 3, 1), date(2024, 3, 2)
 #   03-02 (creative 902000002 not delivered): 6000+4000; 20+30; 30+36; 90.00+80.40; 1+3; 2+1.
 EXPECTED = {
     # (platform, day): (impressions, clicks, all_clicks, spend (account ccy), conv_ct, conv_vt, value_ct, value_vt, deliveries, unsplit)
-    ("google_ads", D1): (26400, 100, 101, Decimal("80.62"), 4.5, 4, 290.0, None, None, None),
+    ("google_ads", D1): (34400, 110, 1851, Decimal("132.82"), 4.5, 4, 290.0, None, None, None),
     ("google_ads", D2): (5104, 115, 1117, None, 4.0, 1, 1270.0, None, None, None),  # spend: two currencies
     ("meta_ads", D1): (25000, 265, 470, Decimal("170.25"), 5, 2, 500.0, 200.0, None, None),
     ("meta_ads", D2): (18000, 200, 380, Decimal("140.00"), 4, 1, 400.0, 100.0, None, None),
@@ -153,8 +155,8 @@ def test_fact_equals_hand_computed_values(env):
 
 def test_grain_rows_and_total_lines_not_counted(env):
     counts = {k: v[10] for k, v in _platform_day(env).items()}
-    # google 03-01: 3 ads; 03-02: 1 JSON ad + 2 CSV ads (the 2 Total lines are not rows)
-    assert counts[("google_ads", D1)] == 3 and counts[("google_ads", D2)] == 3
+    # google 03-01: 3 ads + 2 video ads; 03-02: 1 JSON ad + 2 CSV ads (the 2 Total lines are not rows)
+    assert counts[("google_ads", D1)] == 5 and counts[("google_ads", D2)] == 3
     assert counts[("meta_ads", D1)] == 2 and counts[("meta_ads", D2)] == 1
     assert counts[("klaviyo", D1)] == 1  # two messages -> one campaign row
     assert counts[("linkedin_ads", D1)] == 3 and counts[("linkedin_ads", D2)] == 2  # one row per creative
@@ -178,13 +180,15 @@ def test_linkedin_ids_names_and_video_from_the_lookups(env):
         (D2, "902000001", "508100001", name, "613000001", "Video | Awareness", ccy, 2500, 1500, 500),
         (D2, "902000003", "508100001", name, "613000002", "Leads | Webinar", ccy, None, None, None),
     ]
-    # every other platform of the hand-made files has no video field: NULL, never 0
+    # outside LinkedIn only the Google VIDEO ads and Meta's "Video A" measure video; every other row
+    # (search, display, UI CSV, Meta's static ad, e-mail) is NULL, never 0
     others = _rows(
         env,
-        """select count(*) from marts.fct_ad_performance_daily where platform <> 'linkedin_ads'
-           and (video_starts is not null or video_views is not null or video_completions is not null)""",
+        """select platform, report_date, ad_id from marts.fct_ad_performance_daily where platform <> 'linkedin_ads'
+           and (video_starts is not null or video_views is not null or video_completions is not null)
+           order by 1, 2, 3""",
     )
-    assert others == [(0,)]
+    assert others == [("google_ads", D1, "40004"), ("google_ads", D1, "40005"), ("meta_ads", D1, "8001"), ("meta_ads", D2, "8001")]
 
 
 def test_video_mart_hand_computed(env):
@@ -194,7 +198,7 @@ def test_video_mart_hand_computed(env):
         env,
         """select report_date, campaign_id, impressions, video_starts, video_views, view_rate,
                   spend_reporting, cost_per_view, video_completions, completion_rate, video_view_definition
-           from marts.mart_video_performance_daily order by 1, 2""",
+           from marts.mart_video_performance_daily where platform = 'linkedin_ads' order by 1, 2""",
     )
     assert [r[:2] for r in rows] == [(D1, "613000001"), (D2, "613000001")]
     expected = {
@@ -212,6 +216,54 @@ def test_video_mart_hand_computed(env):
         assert row[8] == completions
         _close(row[9], Decimal(completions) / impressions, f"{row[0]} completion_rate")
         assert "2 seconds" in row[10] and "50 %" in row[10], row[10]
+
+
+def test_video_fact_google_and_meta_hand_computed(env):
+    """Google: views = metrics.videoTrueviewViews; completions = round(impressions x
+    videoQuartileP100Rate) = round(5000 x 0.16234 = 811.7) = 812; ad 40005's rate was selected in the
+    fieldMask and omitted (a zero) -> 0; no start count. Meta "Video A": starts = video_play_actions,
+    views = actions video_view, completions = video_p100_watched_actions."""
+    rows = _rows(
+        env,
+        """select platform, report_date, ad_id, video_starts, video_views, video_completions
+           from marts.fct_ad_performance_daily where video_views is not null and platform <> 'linkedin_ads'
+           order by 1, 2, 3""",
+    )
+    assert rows == [
+        ("google_ads", D1, "40004", None, 1200, 812),
+        ("google_ads", D1, "40005", None, 540, 0),
+        ("meta_ads", D1, "8001", 11000, 6000, 1500),
+        ("meta_ads", D2, "8001", 9900, 5400, 1350),
+    ]
+
+
+def test_video_mart_google_and_meta_hand_computed(env):
+    # Google campaign 203 (03-01, USD): impressions 5000 + 3000, views 1200 + 540, cost 36.00 + 16.20,
+    # completions 812 + 0. Meta campaign 6001 (USD): only "Video A" measures video (the static ad
+    # is not in the mart): 03-01 20000 / 6000 / 150.25 / 1500; 03-02 18000 / 5400 / 140.00 / 1350.
+    rows = _rows(
+        env,
+        """select platform, report_date, campaign_id, impressions, video_starts, video_views, view_rate,
+                  spend_reporting, cost_per_view, video_completions, completion_rate, video_view_definition
+           from marts.mart_video_performance_daily where platform <> 'linkedin_ads' order by 1, 2, 3""",
+    )
+    expected = {
+        ("google_ads", D1, "203"): (5000 + 3000, None, 1200 + 540, Decimal("36.00") + Decimal("16.20"), 812 + 0),
+        ("meta_ads", D1, "6001"): (20000, 11000, 6000, Decimal("150.25"), 1500),
+        ("meta_ads", D2, "6001"): (18000, 9900, 5400, Decimal("140.00"), 1350),
+    }
+    assert [r[:3] for r in rows] == list(expected)
+    for row in rows:
+        impressions, starts, views, spend_usd, completions = expected[row[:3]]
+        assert row[3:6] == (impressions, starts, views)
+        _close(row[6], Decimal(views) / impressions, f"{row[:3]} view_rate")  # 0.2175; 0.3; 0.3
+        _close(row[7], spend_usd, f"{row[:3]} spend_reporting")  # USD accounts: no conversion
+        _close(row[8], spend_usd / views, f"{row[:3]} cost_per_view")  # 0.03; 0.0250416...; 0.0259259...
+        assert row[9] == completions
+        _close(row[10], Decimal(completions) / impressions, f"{row[:3]} completion_rate")  # 0.1015; 0.075; 0.075
+    definitions = {row[0]: row[11] for row in rows}
+    assert "30 seconds" in definitions["google_ads"] and "TrueView" in definitions["google_ads"]
+    assert "3-second" in definitions["meta_ads"]
 
 
 def test_linkedin_windows_in_touch_types_and_claims(env):
@@ -298,10 +350,11 @@ def test_restated_day_replaces_not_duplicates(env):
     path.write_text(json.dumps(batches))
     assert run_pipeline(env, D1, D1, quiet=True)
     got = _platform_day(env)
-    # 03-01 now: impressions 1000+25000, clicks 52+40, conversions 5.0+1.0, 2 rows
-    _close(got[("google_ads", D1)][0], 26000, "restated impressions")
+    # 03-01 now: impressions 1000+25000 (+ the untouched video file's 5000+3000), conversions 5.0+1.0,
+    # 2 + 2 rows
+    _close(got[("google_ads", D1)][0], 34000, "restated impressions")
     _close(got[("google_ads", D1)][4], 6.0, "restated conversions")
-    assert got[("google_ads", D1)][10] == 2
+    assert got[("google_ads", D1)][10] == 4
     # other days and platforms untouched
     _close(got[("google_ads", D2)][0], 5104, "03-02 untouched")
     _close(got[("meta_ads", D1)][0], 25000, "meta untouched")

@@ -59,10 +59,19 @@ google_ads as (
         cast(null as {{ F }}) as conversion_value_view_through,
         cast(null as {{ F }}) as conversions_unsplit,
         cast(null as {{ F }}) as conversion_value_unsplit,
-        -- video: not in the raw layer yet (the parser does not read the video fields): NULL
+        -- video (seed metric_definitions): no start count; views = TrueView views; completions
+        -- = impressions x video_quartile_p100_rate rounded half away from zero (the API reports
+        -- only the rate). VIDEO campaigns measure video; elsewhere a 0 means "no video": NULL.
+        -- NULL in the raw layer (not selected by the query, UI downloads) stays NULL.
         cast(null as {{ B }}) as video_starts,
-        cast(null as {{ B }}) as video_views,
-        cast(null as {{ B }}) as video_completions
+        case
+            when advertising_channel_type = 'VIDEO' or video_trueview_views > 0
+                then video_trueview_views
+        end as video_views,
+        case
+            when advertising_channel_type = 'VIDEO' or video_quartile_p100_rate > 0
+                then cast(round(impressions * video_quartile_p100_rate, 0) as {{ B }})
+        end as video_completions
 
     from google_ads_stats
 
@@ -79,6 +88,29 @@ meta_ads_insights as (
 meta_ads_conversions as (
 
     select * from {{ ref('int_meta_ads__conversions_pivoted') }}
+
+),
+
+{#-
+    Meta's 3-second video views are the action type video_view of `actions`, under the
+    account's attribution setting (window `default`, the plain `value`).
+-#}
+meta_ads_video_views as (
+
+    select
+        report_date,
+        account_id,
+        ad_id,
+        sum(value) as video_views
+    from {{ ref('stg_meta_ads__ad_actions') }}
+    where
+        kind = 'action'
+        and action_type = 'video_view'
+        and attribution_window = 'default'
+    group by
+        report_date,
+        account_id,
+        ad_id
 
 ),
 
@@ -109,16 +141,31 @@ meta_ads as (
         coalesce(meta_ads_conversions.conversion_value_view_through, 0) as conversion_value_view_through,
         cast(null as {{ F }}) as conversions_unsplit,
         cast(null as {{ F }}) as conversion_value_unsplit,
-        -- video: not in the raw layer yet (the parser does not read the video fields): NULL
-        cast(null as {{ B }}) as video_starts,
-        cast(null as {{ B }}) as video_views,
-        cast(null as {{ B }}) as video_completions
+        -- video (seed metric_definitions): starts = video_play_actions, views = 3-second plays
+        -- (actions video_view), completions = video_p100_watched_actions. Meta omits a video
+        -- field for an ad without video and for a zero count: an ad with plays is a video ad,
+        -- so there an absent view / completion count is 0; without plays all stay NULL.
+        meta_ads_insights.video_play_actions as video_starts,
+        case
+            when meta_ads_insights.video_play_actions is not null
+                then coalesce(cast(meta_ads_video_views.video_views as {{ B }}), 0)
+            else cast(meta_ads_video_views.video_views as {{ B }})
+        end as video_views,
+        case
+            when meta_ads_insights.video_play_actions is not null
+                then coalesce(meta_ads_insights.video_p100_watched_actions, 0)
+            else meta_ads_insights.video_p100_watched_actions
+        end as video_completions
 
     from meta_ads_insights
     left join meta_ads_conversions
         on meta_ads_insights.report_date = meta_ads_conversions.report_date
         and meta_ads_insights.account_id = meta_ads_conversions.account_id
         and meta_ads_insights.ad_id = meta_ads_conversions.ad_id
+    left join meta_ads_video_views
+        on meta_ads_insights.report_date = meta_ads_video_views.report_date
+        and meta_ads_insights.account_id = meta_ads_video_views.account_id
+        and meta_ads_insights.ad_id = meta_ads_video_views.ad_id
 
 ),
 

@@ -28,6 +28,8 @@ renamed as (
         cast(conversions as {{ adwh_type_double() }}) as conversions,
         cast(conversions_value as {{ adwh_type_double() }}) as conversions_value,
         cast(view_through_conversions as {{ dbt.type_bigint() }}) as view_through_conversions,
+        cast(video_trueview_views as {{ dbt.type_bigint() }}) as video_trueview_views,
+        cast(video_quartile_p100_rate as {{ adwh_type_double() }}) as video_quartile_p100_rate,
         cast(source_format as {{ dbt.type_string() }}) as source_format,
         cast(source_file as {{ dbt.type_string() }}) as source_file,
         cast(record_number as {{ dbt.type_bigint() }}) as record_number

@@ -28,6 +28,9 @@ renamed as (
         cast(spend as {{ adwh_type_double() }}) as spend,
         cast(reach as {{ dbt.type_bigint() }}) as reach,
         cast(attribution_setting as {{ dbt.type_string() }}) as attribution_setting,
+        cast(video_play_actions as {{ dbt.type_bigint() }}) as video_play_actions,
+        cast(video_thruplay_watched_actions as {{ dbt.type_bigint() }}) as video_thruplay_watched_actions,
+        cast(video_p100_watched_actions as {{ dbt.type_bigint() }}) as video_p100_watched_actions,
         cast(source_file as {{ dbt.type_string() }}) as source_file,
         cast(record_number as {{ dbt.type_bigint() }}) as record_number
 
