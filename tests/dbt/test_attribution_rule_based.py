@@ -403,8 +403,10 @@ def classify(traffic: dict) -> tuple[str, str | None, str | None]:
     platform = None
     if channel in ("Paid Search", "Display", "Video") and google_click:
         platform = "google_ads"
-    elif channel == "Paid Social":
+    elif channel == "Paid Social" and (click_ids["fbclid"] or (source or "").lower() in ("facebook", "instagram")):
         platform = "meta_ads"
+    elif channel == "Paid Social" and (click_ids["li_fat_id"] or (source or "").lower() == "linkedin"):
+        platform = "linkedin_ads"
     elif channel == "Email" and (click_ids["mc_cid"] or (source or "").lower() == "mailchimp"):
         platform = "mailchimp"
     elif channel == "Email" and (source or "").lower() == "klaviyo":

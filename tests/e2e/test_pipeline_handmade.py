@@ -293,6 +293,29 @@ def test_linkedin_windows_in_touch_types_and_claims(env):
     assert claims == [(D1, True, 6.0, 4.0, None, 10.0), (D2, True, 4.0, 3.0, None, 7.0)]
 
 
+def test_linkedin_first_party_conversions_from_li_fat_id(env):
+    """GA4 03-01: u3 lands with li_fat_id (linkedin / paid_social, campaign 613000001) and buys T3 (250.00)
+    in that session: its only touch is LinkedIn Paid Social, so last_non_direct credits 1 conversion
+    to linkedin_ads. LinkedIn claims 6 + 4 = 10 that day: over-claim ratio 10 / 1 = 10. On 03-02 GA4
+    credits LinkedIn nothing: 0 first-party, ratio NULL."""
+    con = duckdb.connect(str(env.warehouse), read_only=True)  # a view: not in the analyst snapshot
+    try:
+        session = con.execute(
+            """select channel, platform, campaign_id, li_fat_id is not null
+               from intermediate.int_ga4__sessions_classified where user_pseudo_id = 'u3'"""
+        ).fetchall()
+    finally:
+        con.close()
+    assert session == [("Paid Social", "linkedin_ads", "613000001", True)]
+    claims = _rows(
+        env,
+        """select report_date, claimed_conversions_total, first_party_conversions, first_party_revenue,
+                  over_claim_ratio
+           from marts.mart_platform_claims_reconciliation where platform = 'linkedin_ads' order by 1""",
+    )
+    assert claims == [(D1, 10.0, 1.0, 250.0, 10.0), (D2, 7.0, 0.0, 0.0, None)]
+
+
 def test_spend_reporting_uses_fx_seed(env):
     rows = _rows(
         env,

@@ -98,6 +98,7 @@ def test_fixture_session_start_page_view_purchase():
         "traffic_gclid": "Cj0KCQiA_abc",
         "url_gclid": "Cj0KCQiA_abc",
         "url_fbclid": None,
+        "url_li_fat_id": None,
         "url_mc_cid": None,
         "url_mc_eid": None,
         "url_utm_source": "google",

@@ -75,6 +75,7 @@ TRAFFIC_FIELDS = {
 URL_FIELDS = {
     "url_gclid": "gclid",
     "url_fbclid": "fbclid",
+    "url_li_fat_id": "li_fat_id",  # LinkedIn's first-party click id (added by its click tracking)
     "url_mc_cid": "mc_cid",
     "url_mc_eid": "mc_eid",
     "url_utm_source": "utm_source",

@@ -23,7 +23,7 @@
     Platform: the ad / email platform the session can be credited to (so first-party
     credit can meet the platform's own claims): Paid Search / Display / Video with a gclid
     or google / cpc -> google_ads; Paid Social (fbclid, facebook|instagram paid) ->
-    meta_ads; Email with mc_cid or utm_source mailchimp -> mailchimp, utm_source klaviyo ->
+    meta_ads; Paid Social (li_fat_id, linkedin paid) -> linkedin_ads; Email with mc_cid or utm_source mailchimp -> mailchimp, utm_source klaviyo ->
     klaviyo; anything else NULL.
 -#}
 
@@ -69,6 +69,7 @@ session_starts as (
         coalesce(traffic_campaign_id, url_utm_campaign, url_utm_id) as campaign_id,
         coalesce(url_gclid, traffic_gclid) as gclid,
         url_fbclid as fbclid,
+        url_li_fat_id as li_fat_id,
         url_mc_cid as mc_cid,
         row_number() over (
             partition by user_pseudo_id, ga_session_id
@@ -111,6 +112,7 @@ rule_matches as (
             session_rules.click_id_param is null
             or (session_rules.click_id_param = 'gclid' and sessions.gclid is not null)
             or (session_rules.click_id_param = 'fbclid' and sessions.fbclid is not null)
+            or (session_rules.click_id_param = 'li_fat_id' and sessions.li_fat_id is not null)
             or (session_rules.click_id_param = 'mc_cid' and sessions.mc_cid is not null)
         )
         and (
@@ -203,6 +205,9 @@ with_platform as (
             when channel = 'Paid Social'
                 and (fbclid is not null or lower(source) in ('facebook', 'instagram'))
                 then 'meta_ads'
+            when channel = 'Paid Social'
+                and (li_fat_id is not null or lower(source) = 'linkedin')
+                then 'linkedin_ads'
             when channel = 'Email'
                 and (mc_cid is not null or lower(source) = 'mailchimp')
                 then 'mailchimp'
@@ -227,6 +232,7 @@ final as (
         cast(campaign_id as {{ dbt.type_string() }}) as campaign_id,
         cast(gclid as {{ dbt.type_string() }}) as gclid,
         cast(fbclid as {{ dbt.type_string() }}) as fbclid,
+        cast(li_fat_id as {{ dbt.type_string() }}) as li_fat_id,
         cast(mc_cid as {{ dbt.type_string() }}) as mc_cid,
         cast(channel as {{ dbt.type_string() }}) as channel,
         cast(platform as {{ dbt.type_string() }}) as platform

@@ -26,6 +26,7 @@ renamed as (
         cast(traffic_gclid as {{ dbt.type_string() }}) as traffic_gclid,
         cast(url_gclid as {{ dbt.type_string() }}) as url_gclid,
         cast(url_fbclid as {{ dbt.type_string() }}) as url_fbclid,
+        cast(url_li_fat_id as {{ dbt.type_string() }}) as url_li_fat_id,
         cast(url_mc_cid as {{ dbt.type_string() }}) as url_mc_cid,
         cast(url_mc_eid as {{ dbt.type_string() }}) as url_mc_eid,
         cast(url_utm_source as {{ dbt.type_string() }}) as url_utm_source,
