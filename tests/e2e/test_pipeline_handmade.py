@@ -188,7 +188,12 @@ def test_linkedin_ids_names_and_video_from_the_lookups(env):
            and (video_starts is not null or video_views is not null or video_completions is not null)
            order by 1, 2, 3""",
     )
-    assert others == [("google_ads", D1, "40004"), ("google_ads", D1, "40005"), ("meta_ads", D1, "8001"), ("meta_ads", D2, "8001")]
+    assert others == [
+        ("google_ads", D1, "40004"),
+        ("google_ads", D1, "40005"),
+        ("meta_ads", D1, "8001"),
+        ("meta_ads", D2, "8001"),
+    ]
 
 
 def test_video_mart_hand_computed(env):

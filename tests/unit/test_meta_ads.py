@@ -365,7 +365,11 @@ def test_video_fields_are_read_and_null_when_absent():
 @pytest.mark.parametrize(
     ("field", "value", "reason"),
     [
-        ("video_play_actions", {"action_type": "video_view", "value": "5"}, "field 'video_play_actions': expected an array"),
+        (
+            "video_play_actions",
+            {"action_type": "video_view", "value": "5"},
+            "field 'video_play_actions': expected an array",
+        ),
         ("video_p100_watched_actions", ["5"], r"field 'video_p100_watched_actions\[0\]': expected an object"),
         (
             "video_thruplay_watched_actions",
