@@ -507,6 +507,90 @@ def _claims_section(con) -> Section:
     return section
 
 
+def _video_section(con, currency: str) -> Section:
+    section = Section(
+        "video",
+        "Video: view rate, cost per view and completion rate by platform",
+        "Each platform counts a video view its own way (a 3-second play on Meta, a 30-second or complete "
+        "TrueView view on Google Ads, 2 seconds at 50 % in view on LinkedIn): the bars are labelled with "
+        "the definition and are not comparable as if they measured the same thing. Rates are ratios of sums "
+        "over the ads that measure video; completion rate is completions per impression of the ads that "
+        "report completions (Google: estimated from its p100 rate).",
+    )
+    data = q.rows(con, q.VIDEO_BY_PLATFORM)
+
+    def labelled(rows: list[dict[str, Any]]) -> list[str]:
+        """The platform with the start of its definition of a view under it (the full text on hover)."""
+        return [f"{r['platform']}<br><sub>{html.escape((r['video_view_definition'] or '')[:48])}…</sub>" for r in rows]
+
+    for name, column, title, y_title, y_format, fmt in (
+        ("video_view_rate_by_platform", "view_rate", "View rate (views / impressions)", "view rate", ".0%", _fmt_pct),
+        (
+            "video_cost_per_view_by_platform",
+            "cost_per_view",
+            f"Cost per view ({currency})",
+            currency,
+            None,
+            lambda v: _fmt_money(v, currency),
+        ),
+        (
+            "video_completion_rate_by_platform",
+            "completion_rate",
+            "Completion rate (completions / impressions)",
+            "completion rate",
+            ".0%",
+            _fmt_pct,
+        ),
+    ):
+        shown = [r for r in data if r[column] is not None]
+        fig = go.Figure(
+            go.Bar(
+                name=column.replace("_", " "),
+                x=_col(shown, "platform"),
+                y=_col(shown, column),
+                text=[fmt(r[column]) for r in shown],
+                textposition="outside",
+                hovertext=[r["video_view_definition"] for r in shown],
+            )
+        )
+        fig.update_xaxes(tickmode="array", tickvals=_col(shown, "platform"), ticktext=labelled(shown))
+        section.figures.append((name, _layout(fig, title, y_title=y_title, y_format=y_format)))
+
+    section.tables.append(
+        _table(
+            [
+                "platform",
+                "a view is",
+                "a completion is",
+                "impressions",
+                "views",
+                "view rate",
+                f"cost per view ({currency})",
+                "completions",
+                "completion rate",
+            ],
+            [
+                [
+                    r["platform"],
+                    r["video_view_definition"] or "–",
+                    r["video_completion_definition"] or "–",
+                    _fmt_int(r["impressions"]),
+                    _fmt_int(r["video_views"]),
+                    _fmt_pct(r["view_rate"]),
+                    _fmt_num(r["cost_per_view"], 4),
+                    _fmt_int(r["video_completions"]),
+                    _fmt_pct(r["completion_rate"]),
+                ]
+                for r in data
+            ],
+            caption="Whole period, video-measured ads only. A platform's view rate compares with itself over "
+            "time, not with another platform's.",
+            numeric_from=3,
+        )
+    )
+    return section
+
+
 def _freshness_section(con, lake: dict[str, SourceStatus] | None, marts: set[str], lake_dir: Path | None) -> Section:
     section = Section(
         "freshness",
@@ -738,6 +822,12 @@ def build_report(
                 "claims",
                 "Platform claims vs de-duplicated first-party conversions",
                 lambda: _claims_section(con),
+            ),
+            (
+                "mart_video_performance_daily",
+                "video",
+                "Video: view rate, cost per view and completion rate by platform",
+                lambda: _video_section(con, currency),
             ),
         ]
         for mart, key, title, make in optional:

@@ -19,6 +19,7 @@ MARTS = (
     "mart_attribution",
     "mart_attribution_channel_weights",
     "mart_platform_claims_reconciliation",
+    "mart_video_performance_daily",
 )
 
 MODELS = (
@@ -257,6 +258,28 @@ CLAIMS_TOTAL = """
     )
     select sum(claimed_total) as claimed_total, sum(first_party_total) as first_party_total
     from daily
+"""
+
+# ----------------------------------------------------------------------------- video
+# Per platform over the video-measured rows of the mart. A "view" is each platform's own
+# definition (carried on every row), so the rates sit beside it and are never summed across
+# platforms. completion_rate: completions over the impressions of the rows that report them.
+VIDEO_BY_PLATFORM = f"""
+    select
+        platform,
+        any_value(video_view_definition) as video_view_definition,
+        any_value(video_completion_definition) as video_completion_definition,
+        sum(impressions) as impressions,
+        sum(video_views) as video_views,
+        cast(sum(video_views) as double) / nullif(sum(impressions), 0) as view_rate,
+        sum(spend_reporting) as spend_reporting,
+        sum(spend_reporting) / nullif(sum(video_views), 0) as cost_per_view,
+        sum(video_completions) as video_completions,
+        cast(sum(video_completions) as double)
+            / nullif(sum(impressions) filter (where video_completions is not null), 0) as completion_rate
+    from marts.mart_video_performance_daily
+    group by platform
+    order by {_order("platform", PLATFORMS)}
 """
 
 # ----------------------------------------------------------------------------- freshness

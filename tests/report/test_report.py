@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import argparse
 import base64
+import csv
 import json
 import re
 import shutil
 import subprocess
 from collections import defaultdict
+from html import escape as html_escape
 from pathlib import Path
 
 import duckdb
@@ -19,7 +21,7 @@ from plotly.offline import get_plotlyjs
 
 from orchestration.report import cli as report_cli
 from orchestration.report.build import ReportError, build_report
-from orchestration.settings import Settings
+from orchestration.settings import REPO_ROOT, Settings
 
 FIGURE_RE = re.compile(
     r'<script type="application/json" class="adwh-figure" data-figure="(?P<name>[a-z_]+)">(?P<json>.*?)</script>', re.S
@@ -207,6 +209,18 @@ EXPECTED_SQL = {
     "over_claim_ratio_weekly": f"""
         select platform, {WEEK}, sum(claimed_conversions_total) / nullif(sum(first_party_conversions), 0)
         from marts.mart_platform_claims_reconciliation where claimed_conversions_total is not null group by 1, 2""",
+    # video: per platform over the fact's video-measured rows (the mart's own rows are not used here)
+    "video_view_rate_by_platform": """
+        select 'view rate', platform, sum(video_views) * 1.0 / sum(impressions)
+        from marts.fct_ad_performance_daily where video_views is not null group by 2""",
+    "video_cost_per_view_by_platform": """
+        select 'cost per view', platform, sum(spend_reporting) / sum(video_views)
+        from marts.fct_ad_performance_daily where video_views is not null group by 2 having sum(video_views) > 0""",
+    # completions over the impressions of the rows that report them (equal to the mart's per-campaign-day
+    # figure where a campaign's video ads all report completions, as in the sample data)
+    "video_completion_rate_by_platform": """
+        select 'completion rate', platform, sum(video_completions) * 1.0 / sum(impressions)
+        from marts.fct_ad_performance_daily where video_completions is not null group by 2""",
 }
 
 
@@ -214,6 +228,30 @@ EXPECTED_SQL = {
 def test_chart_numbers_equal_the_marts(name, figs, built):
     assert name in figs, f"chart {name} missing from the report"
     assert_same(points(figs[name]), as_points(sql(built.analyst_db, EXPECTED_SQL[name])), name)
+
+
+def test_video_section_rates_and_definitions(page, figs, built):
+    """Each platform's definition of a view stands in the table beside its view rate (from the fact)."""
+    assert '<section id="video">' in page
+    # the three platforms of the sample data measure video, each under its own definition
+    with open(REPO_ROOT / "seeds" / "metric_definitions.csv", newline="") as handle:
+        definitions = {
+            r["platform"]: r["definition"] for r in csv.DictReader(handle) if r["unified_metric"] == "video_views"
+        }
+    shown = {platform for _, platform in points(figs["video_view_rate_by_platform"])}
+    assert shown == {"google_ads", "meta_ads", "linkedin_ads"}
+    for platform in shown:
+        view_rate = sql(
+            built.analyst_db,
+            f"""select sum(video_views) * 1.0 / sum(impressions) from marts.fct_ad_performance_daily
+                where video_views is not null and platform = '{platform}'""",
+        )[0][0]
+        cells = re.escape(html_escape(definitions[platform]))
+        assert re.search(
+            rf'<td class="txt">{platform}</td><td class="txt">{cells}</td><td class="txt">[^<]*</td>'
+            rf'(<td class="num">[^<]*</td>){{2}}<td class="num">{view_rate * 100:.2f} %</td>',
+            page,
+        ), platform
 
 
 def test_models_side_by_side_credit_the_same_conversions(figs, built):
