@@ -5,7 +5,8 @@
   ``developer-token`` and, for a manager (MCC) login, ``login-customer-id``.
 - Request: ``POST {ADWH_GOOGLE_ADS_API_URL}/{version}/customers/{id}/googleAds:searchStream`` with a
   GAQL query on ``ad_group_ad`` for one ``segments.date`` (the fields the parser maps, plus
-  ``metrics.video_trueview_views``, the TrueView video views that replaced ``video_views``).
+  ``metrics.video_trueview_views``, the TrueView video views that replaced ``video_views``, and
+  ``metrics.video_quartile_p100_rate``, the share of impressions watched to the end).
 - Response: a JSON array of batches ``{"results": [...], "fieldMask": ..., "requestId": ...}``.
   The landing file keeps the batches with ``results`` and ``fieldMask``; the per-request
   ``requestId`` / ``queryResourceConsumption`` are logged, not landed (an unchanged day re-pulls
@@ -63,6 +64,7 @@ FIELDS = (
     "metrics.conversions_value",
     "metrics.view_through_conversions",
     "metrics.video_trueview_views",
+    "metrics.video_quartile_p100_rate",
     "segments.date",
 )
 RETRY_STATES = frozenset({"RESOURCE_EXHAUSTED", "UNAVAILABLE", "INTERNAL", "DEADLINE_EXCEEDED", "ABORTED"})

@@ -63,6 +63,9 @@ FIELDS = (
     "actions",
     "action_values",
     "attribution_setting",
+    "video_play_actions",
+    "video_thruplay_watched_actions",
+    "video_p100_watched_actions",
     "date_start",
     "date_stop",
 )

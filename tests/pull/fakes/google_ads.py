@@ -36,7 +36,7 @@ INT64_METRICS = {
     "view_through_conversions",
     "video_trueview_views",
 }
-DOUBLE_METRICS = {"conversions", "conversions_value"}
+DOUBLE_METRICS = {"conversions", "conversions_value", "video_quartile_p100_rate"}
 KNOWN_FIELDS = {
     "customer.id",
     "customer.descriptive_name",
