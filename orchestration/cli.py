@@ -322,6 +322,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_perf.add_argument(
         "--docs", type=Path, default=None, help="also write the Markdown report here (docs/benchmarks.md)"
     )
+    p_perf.add_argument(
+        "--resume", action="store_true", help="reuse the histories already measured in --out (same tier)"
+    )
 
     p_bench = sub.add_parser(
         "benchmark",
@@ -388,7 +391,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             out = args.out or settings.data_dir / "bench" / args.tier
             command = "adwh " + " ".join(sys.argv[1:] if argv is None else argv)
             try:
-                report = run_bench(args.tier, out, docs=args.docs, command=command)
+                report = run_bench(args.tier, out, docs=args.docs, resume=args.resume, command=command)
             except RuntimeError as exc:  # a measured step failed: its command and log tail
                 print(f"adwh bench: {exc}", file=sys.stderr)
                 return 1

@@ -19,8 +19,10 @@ Everything goes into ``<out>/bench-report.json`` and ``<out>/benchmarks.md`` (``
 
 from __future__ import annotations
 
+import json
 import os
 import platform
+import shutil
 import statistics
 import sys
 import time
@@ -167,8 +169,18 @@ def _landing_bytes(landing: Path, source: str, first: date, last: date) -> int:
         except ValueError:
             continue
         if first <= day <= last:
-            total += sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
+            total += sum(_uncompressed_size(f) for f in folder.iterdir() if f.is_file())
     return total
+
+
+def _uncompressed_size(path: Path) -> int:
+    """Bytes the parser reads: a .gz file's uncompressed size (its gzip trailer, ISIZE; files
+    here are far below 4 GiB), else the file's size."""
+    if path.suffix != ".gz":
+        return path.stat().st_size
+    with open(path, "rb") as handle:
+        handle.seek(-4, os.SEEK_END)
+        return int.from_bytes(handle.read(4), "little")
 
 
 def full_rebuild(ws: Workspace) -> dict:
@@ -314,9 +326,19 @@ def environment() -> dict:
 
 
 def run_bench(
-    tier_name: str, out: Path, *, docs: Path | None = None, log: Log = _log, command: str | None = None
+    tier_name: str,
+    out: Path,
+    *,
+    docs: Path | None = None,
+    resume: bool = False,
+    log: Log = _log,
+    command: str | None = None,
 ) -> dict:
-    """Run the whole benchmark of ``tier_name`` into ``out`` (and the page to ``docs``); return the report."""
+    """Run the whole benchmark of ``tier_name`` into ``out`` (and the page to ``docs``); return the report.
+
+    Each history's measurements are saved in ``<out>/work/h<H>/result.json`` as soon as they are
+    complete; ``resume`` reuses them (same tier definition) instead of measuring that history again.
+    Without it an existing workspace is removed first."""
     from orchestration.bench import attribution as attribution_mod
     from orchestration.bench import report as report_mod
 
@@ -334,7 +356,15 @@ def run_bench(
     histories = {}
     for history, long in ((tier.short_days, False), (tier.long_days, True)):
         ws = Workspace(out / "work" / f"h{history}", tier, history)
+        saved = ws.root / "result.json"
+        if resume and saved.exists() and json.loads(saved.read_text()).get("tier") == tier.as_dict():
+            log(f"h{history}: reusing the measurements of {saved} (--resume)")
+            histories[str(history)] = json.loads(saved.read_text())["result"]
+            continue
+        if ws.root.exists():  # a fresh measurement starts from nothing (no lake, warehouse or runs)
+            shutil.rmtree(ws.root)
         histories[str(history)] = bench_history(ws, log, long=long)
+        saved.write_text(json.dumps({"tier": tier.as_dict(), "result": histories[str(history)]}, default=str))
     report["histories"] = histories
     log(f"attribution: {tier.journeys:,} journeys")
     report["attribution"] = attribution_mod.compare_with_channel_attribution(tier.journeys)

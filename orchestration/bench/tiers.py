@@ -50,7 +50,7 @@ TIERS: dict[str, Tier] = {
             "small",
             short_days=30,
             long_days=90,
-            scale=8,
+            scale=4,
             window_days=28,
             repeats=1,
             journeys=200_000,
