@@ -99,9 +99,8 @@ class RunPhases:
 def latest_run_phases(dagster_home: Path) -> RunPhases:
     """Step durations of the newest run recorded in the instance at ``dagster_home``."""
     import dagster as dg
-    from dagster._core.instance.ref import InstanceRef
 
-    instance = dg.DagsterInstance.from_ref(InstanceRef.from_dir(os.fspath(dagster_home)))
+    instance = dg.DagsterInstance.from_config(os.fspath(dagster_home))
     try:
         runs = instance.get_runs(limit=1)
         if not runs:
@@ -110,18 +109,19 @@ def latest_run_phases(dagster_home: Path) -> RunPhases:
         starts: dict[str, float] = {}
         ends: dict[str, float] = {}
         run_start = run_end = None
+        kinds = dg.DagsterEventType
         for record in instance.all_logs(run.run_id):
             event = record.dagster_event
             if event is None:
                 continue
-            kind = event.event_type_value
-            if kind == "RUN_START":
+            kind = event.event_type
+            if kind == kinds.RUN_START:
                 run_start = record.timestamp
-            elif kind in ("RUN_SUCCESS", "RUN_FAILURE"):
+            elif kind in (kinds.RUN_SUCCESS, kinds.RUN_FAILURE):
                 run_end = record.timestamp
-            elif kind == "STEP_START" and event.step_key:
+            elif kind == kinds.STEP_START and event.step_key:
                 starts.setdefault(event.step_key, record.timestamp)
-            elif kind in ("STEP_SUCCESS", "STEP_FAILURE") and event.step_key:
+            elif kind in (kinds.STEP_SUCCESS, kinds.STEP_FAILURE) and event.step_key:
                 ends[event.step_key] = record.timestamp
         steps = {key: round(ends[key] - starts[key], 3) for key in starts if key in ends}
         run_seconds = (run_end - run_start) if run_start is not None and run_end is not None else float("nan")
