@@ -50,11 +50,12 @@ TIERS: dict[str, Tier] = {
             "small",
             short_days=30,
             long_days=90,
-            scale=4,
+            scale=1,
             window_days=28,
             repeats=1,
             journeys=200_000,
-            purpose="a developer machine in well under an hour: the issue's 30-day nightly against 90 days",
+            purpose="about half an hour on a shared 2-core machine: the issue's 30-day nightly against 90 days, "
+            "at the sample scale",
         ),
         Tier(
             "medium",
