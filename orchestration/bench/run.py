@@ -360,6 +360,7 @@ def run_bench(
         if resume and saved.exists() and json.loads(saved.read_text()).get("tier") == tier.as_dict():
             log(f"h{history}: reusing the measurements of {saved} (--resume)")
             histories[str(history)] = json.loads(saved.read_text())["result"]
+            report.setdefault("resumed_histories", []).append(str(history))
             continue
         if ws.root.exists():  # a fresh measurement starts from nothing (no lake, warehouse or runs)
             shutil.rmtree(ws.root)
