@@ -325,6 +325,13 @@ def environment() -> dict:
     }
 
 
+def _same_measurement(saved: dict | None, tier: Tier) -> bool:
+    """Whether a saved history was measured as ``tier`` would measure it (the fields a history's
+    numbers depend on; the other history's length and the journeys do not matter)."""
+    keys = ("scale", "window_days", "repeats")
+    return saved is not None and all(saved.get(key) == getattr(tier, key) for key in keys)
+
+
 def run_bench(
     tier_name: str,
     out: Path,
@@ -337,7 +344,8 @@ def run_bench(
     """Run the whole benchmark of ``tier_name`` into ``out`` (and the page to ``docs``); return the report.
 
     Each history's measurements are saved in ``<out>/work/h<H>/result.json`` as soon as they are
-    complete; ``resume`` reuses them (same tier definition) instead of measuring that history again.
+    complete; ``resume`` reuses them (same scale, window and repeats) instead of measuring that
+    history again.
     Without it an existing workspace is removed first."""
     from orchestration.bench import attribution as attribution_mod
     from orchestration.bench import report as report_mod
@@ -357,7 +365,7 @@ def run_bench(
     for history, long in ((tier.short_days, False), (tier.long_days, True)):
         ws = Workspace(out / "work" / f"h{history}", tier, history)
         saved = ws.root / "result.json"
-        if resume and saved.exists() and json.loads(saved.read_text()).get("tier") == tier.as_dict():
+        if resume and saved.exists() and _same_measurement(json.loads(saved.read_text()).get("tier"), tier):
             log(f"h{history}: reusing the measurements of {saved} (--resume)")
             histories[str(history)] = json.loads(saved.read_text())["result"]
             report.setdefault("resumed_histories", []).append(str(history))

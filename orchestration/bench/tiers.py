@@ -49,12 +49,12 @@ TIERS: dict[str, Tier] = {
         Tier(
             "small",
             short_days=30,
-            long_days=90,
+            long_days=60,
             scale=1,
             window_days=28,
             repeats=1,
             journeys=200_000,
-            purpose="about half an hour on a shared 2-core machine: the issue's 30-day nightly against 90 days, "
+            purpose="about half an hour on a shared 2-core machine: the issue's 30-day nightly against 60 days, "
             "at the sample scale",
         ),
         Tier(
