@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.adwh-installed
 
-.PHONY: demo test test-fast lint lint-py lint-sql lint-defs venv dev lock clean docs report benchmark
+.PHONY: demo test test-fast lint lint-py lint-sql lint-defs venv dev lock clean docs report benchmark bench
 
 demo: $(STAMP)
 	$(BIN)/adwh demo
@@ -94,3 +94,10 @@ lock: $(STAMP)
 
 clean:
 	rm -rf data dbt_project/target dbt_project/logs
+
+# The performance benchmark (docs/benchmarks.md): BENCH_TIER=tiny|small|medium, data under
+# data/bench/<tier>/, the page rewritten in docs/. ChannelAttribution and the chart need the optional
+# extra: .venv/bin/pip install -e '.[bench]'.
+BENCH_TIER ?= small
+bench: $(STAMP)
+	$(BIN)/adwh bench --tier $(BENCH_TIER) --out data/bench/$(BENCH_TIER) --docs docs/benchmarks.md

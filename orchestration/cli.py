@@ -6,8 +6,10 @@ adwh run --start D --end D                  materialise every asset for those re
 adwh pull [--source S] --start D --end D    pull the platforms' exports into landing/, no ingest
 adwh query "SQL" [--format table|csv]       read-only SQL on the analyst snapshot
 adwh report [--out PATH]                    the offline HTML report from the analyst snapshot
+adwh bench [--tier tiny|small|medium] [--out DIR] [--docs PATH]
+                                            the performance benchmark -> bench-report.json + benchmarks.md
 adwh benchmark [--journeys N] [--channels N] [--seed S] [--out PATH]
-                                            data-driven attribution speed and memory -> a report
+                                            its attribution part alone: data-driven attribution speed and memory
 """
 
 from __future__ import annotations
@@ -309,6 +311,21 @@ def build_parser() -> argparse.ArgumentParser:
     p_run.add_argument("--start", type=_date, required=True)
     p_run.add_argument("--end", type=_date, required=True)
 
+    from orchestration.bench.tiers import TIERS
+
+    p_perf = sub.add_parser(
+        "bench",
+        help="generate scale data, measure backfill, nightly runs, full rebuild, the DuckDB floor and attribution",
+    )
+    p_perf.add_argument("--tier", choices=tuple(TIERS), default="tiny", help="data size (orchestration/bench/tiers.py)")
+    p_perf.add_argument("--out", type=Path, default=None, help="output folder; default <data dir>/bench/<tier>")
+    p_perf.add_argument(
+        "--docs", type=Path, default=None, help="also write the Markdown report here (docs/benchmarks.md)"
+    )
+    p_perf.add_argument(
+        "--resume", action="store_true", help="reuse the histories already measured in --out (same tier)"
+    )
+
     p_bench = sub.add_parser(
         "benchmark",
         help="measure the data-driven attribution (SQL aggregation + exact Markov/Shapley) and write a report",
@@ -367,6 +384,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             return report_cli.run(args, settings)
         if args.command == "query":
             print(query(settings, args.sql, args.format), end="" if args.format == "csv" else "\n")
+            return 0
+        if args.command == "bench":
+            from orchestration.bench.run import run_bench
+
+            out = args.out or settings.data_dir / "bench" / args.tier
+            command = "adwh " + " ".join(sys.argv[1:] if argv is None else argv)
+            try:
+                report = run_bench(args.tier, out, docs=args.docs, resume=args.resume, command=command)
+            except RuntimeError as exc:  # a measured step failed: its command and log tail
+                print(f"adwh bench: {exc}", file=sys.stderr)
+                return 1
+            met = sum(1 for t in report["targets"] if t["met"])
+            print(f"adwh bench --tier {args.tier}: {met} of {len(report['targets'])} targets met; report: {out}")
             return 0
         if args.command == "benchmark":
             from orchestration.bench.attribution import run_benchmark, to_markdown

@@ -328,3 +328,96 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# ----------------------------------------------------------------------------- vs ChannelAttribution
+PATHS_FOR_CHANNEL_ATTRIBUTION_SQL = f"""
+with
+paths as (select * from paths_built),
+{WINDOW_BOUNDS},
+windowed as (
+    select paths.path_id, paths.touch_index, paths.channel, paths.is_converting
+    from paths cross join window_bounds
+    where paths.path_end_date >= window_bounds.window_start and paths.path_end_date < window_bounds.window_end
+),
+flagged as (
+    select *, lag(channel) over (partition by path_id order by touch_index) as previous_channel from windowed
+),
+journeys as (
+    select path_id, string_agg(channel, ' > ' order by touch_index) as path, bool_or(is_converting) as converting
+    from flagged where previous_channel is null or previous_channel <> channel
+    group by path_id
+)
+select path, cast(count(*) filter (where converting) as double) as total_conversions,
+    cast(count(*) filter (where not converting) as double) as total_null
+from journeys group by path
+"""
+
+
+def channel_attribution_available() -> bool:
+    """Whether the optional ``bench`` extra's ChannelAttribution can be imported."""
+    try:
+        import ChannelAttribution  # noqa: F401, N813
+    except Exception:  # ImportError, or its matplotlib import failing
+        return False
+    return True
+
+
+def compare_with_channel_attribution(journeys: int, channels: int = 9, seed: int = 1, threads: int = 2) -> dict:
+    """The exact Markov model end to end (SQL transition counts + exact solve) on ``journeys``
+    synthetic journeys, and ChannelAttribution's ``markov_model`` at its defaults on the same
+    journeys (timed including building its path strings in SQL): seconds of each and the max
+    absolute difference of the channel shares. Without ChannelAttribution only the exact side."""
+    names = _channel_names(channels)
+    con = duckdb.connect(":memory:")
+    result: dict = {"journeys": journeys, "channels": channels, "seed": seed, "threads": threads}
+    try:
+        con.execute(f"set threads = {int(threads)}")
+        started = time.perf_counter()
+        for statement in _generate_sql(journeys, names, seed):
+            con.execute(statement)
+        result["generate_seconds"] = round(time.perf_counter() - started, 3)
+
+        started = time.perf_counter()
+        transitions = con.execute(TRANSITIONS_SQL).fetchall()
+        sql_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        effects = markov_removal_effects([(a, b, float(n)) for a, b, n, _, _ in transitions])
+        exact = shares(effects)
+        solve_seconds = time.perf_counter() - started
+        result["exact_markov"] = {
+            "sql_seconds": round(sql_seconds, 4),
+            "solve_seconds": round(solve_seconds, 4),
+            "total_seconds": round(sql_seconds + solve_seconds, 4),
+            "shares": {c: exact[c] for c in sorted(exact)},
+        }
+        if not channel_attribution_available():
+            result["channel_attribution"] = None
+            result["channel_attribution_note"] = "not installed (pip install -e '.[bench]')"
+            return result
+        import ChannelAttribution as ca  # noqa: N813
+
+        started = time.perf_counter()
+        frame = con.execute(PATHS_FOR_CHANNEL_ATTRIBUTION_SQL).df()
+        build_seconds = time.perf_counter() - started
+    finally:
+        con.close()
+    started = time.perf_counter()
+    model = ca.markov_model(
+        frame, var_path="path", var_conv="total_conversions", var_null="total_null", verbose=0, flg_pro=False
+    )
+    solve_seconds = time.perf_counter() - started
+    conversions = model["result"] if isinstance(model, dict) else model
+    total = float(conversions["total_conversions"].sum())
+    ca_shares = {str(row.channel_name): float(row.total_conversions) / total for row in conversions.itertuples()}
+    result["channel_attribution"] = {
+        "build_paths_seconds": round(build_seconds, 4),
+        "solve_seconds": round(solve_seconds, 4),
+        "total_seconds": round(build_seconds + solve_seconds, 4),
+        "path_rows": len(frame),
+        "shares": dict(sorted(ca_shares.items())),
+    }
+    result["max_abs_share_error"] = max(
+        abs(exact.get(c, 0.0) - ca_shares.get(c, 0.0)) for c in set(exact) | set(ca_shares)
+    )
+    return result
