@@ -21,6 +21,10 @@
     {%- if execute -%}
         {%- set lake = env_var('ADWH_LAKE_DIR') -%}
         {%- set schemas = [] -%}
+        {#- created without catalog-tracked partitions: read through a file index that honours
+            pathGlobFilter and discovers report_date at query time (a catalog-tracked table
+            would list whole partition folders, every table's files) -#}
+        {%- do run_query('set spark.sql.hive.manageFilesourcePartitions=false') -%}
         {%- for node in graph.sources.values() | sort(attribute='unique_id') -%}
             {%- if node.schema not in schemas -%}
                 {%- do schemas.append(node.schema) -%}
@@ -34,8 +38,9 @@
                 ~ "pathGlobFilter '" ~ node.identifier ~ ".parquet', "
                 ~ "mergeSchema 'true')"
             ) -%}
-            {%- do run_query('msck repair table ' ~ relation) -%}
         {%- endfor -%}
+        {#- the models' partitioned tables track their partitions (alter table drop partition) -#}
+        {%- do run_query('set spark.sql.hive.manageFilesourcePartitions=true') -%}
     {%- endif -%}
     {{ return('') }}
 {%- endmacro %}
