@@ -108,3 +108,15 @@ def test_weights_rows_hand_computed():
     assert rows[("markov", "A")]["shapley_value"] is None and rows[("shapley", "A")]["removal_effect"] is None
     assert all((r["window_start"], r["window_end"]) == (d0, d1) for r in rows.values())
     assert channel_weights_rows([], []) == []
+
+
+def test_settings_spark_dir(tmp_path):
+    from orchestration.settings import Settings
+
+    settings = Settings.from_env({"ADWH_DATA_DIR": str(tmp_path)})
+    assert settings.spark_dir == tmp_path.resolve() / "spark"
+    assert settings.dbt_env()["ADWH_SPARK_DIR"] == str(tmp_path.resolve() / "spark")
+    other = Settings.from_env(
+        {"ADWH_DATA_DIR": str(tmp_path), "ADWH_SPARK_DIR": str(tmp_path / "s"), "ADWH_DBT_TARGET": "spark"}
+    )
+    assert (other.spark_dir, other.dbt_target) == (tmp_path.resolve() / "s", "spark")
