@@ -166,7 +166,7 @@ def build_dbt_assets(settings: Settings, partitions_def: dg.PartitionsDefinition
         # (orchestration/warehouse/spark.py, docs/scale-out.md)
         # (dbt unit tests run on DuckDB, tests/dbt_unit: their expected float literals, e.g.
         # 0.333333333333, are compared exactly by Spark; the data tests run on both engines)
-        before, after = spark_phases([*args, "--exclude", "resource_type:unit_test"])
+        before, after = (_one_token(a) for a in spark_phases([*args, "--exclude", "resource_type:unit_test"]))
         yield from _streamed(dbt.cli(before, context=context))
         keys = [key for key in context.selected_asset_keys if key.path[-1] == WEIGHTS_MODEL]  # none without GA4
         if keys:
@@ -184,6 +184,18 @@ def build_dbt_assets(settings: Settings, partitions_def: dg.PartitionsDefinition
             yield from _streamed(dbt.cli(after, context=context))
 
     return adwh_dbt
+
+
+def _one_token(args: list[str]) -> list[str]:
+    """``--select a b`` -> ``--select "a b"`` (dbt reads the space-separated union; dagster-dbt's
+    runtime selection takes one value per flag)."""
+    out: list[str] = []
+    for arg in args:
+        if out and not arg.startswith("--") and len(out) >= 2 and out[-2] in ("--select", "--exclude"):
+            out[-1] = f"{out[-1]} {arg}"
+        else:
+            out.append(arg)
+    return out
 
 
 def _streamed(invocation: Any):
