@@ -4,15 +4,17 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.adwh-installed
+SPARK_STAMP := $(VENV)/.adwh-spark-installed
 
-.PHONY: demo test test-fast lint lint-py lint-sql lint-defs venv dev lock clean docs report benchmark bench
+.PHONY: demo test test-fast lint lint-py lint-sql lint-defs venv venv-spark dev lock clean docs report benchmark bench
 
 demo: $(STAMP)
 	$(BIN)/adwh demo
 
 # The linters, then every test on two workers (one test file per worker at a time: the
-# module-scoped warehouses are built once). CI runs exactly this (.ci/run).
-test: lint
+# module-scoped warehouses are built once). CI runs exactly this (.ci/run). The Spark tests
+# (tests/spark/) need the `spark` extra (installed here) and Java from the OS.
+test: lint $(SPARK_STAMP)
 	$(BIN)/pytest -n 2 --dist loadfile
 
 # The inner loop: unit tests + every dbt unit test (models built empty), well under 2 minutes.
@@ -38,6 +40,14 @@ lint-defs: $(STAMP)
 		$(BIN)/dg check defs
 
 venv: $(STAMP)
+
+# The optional `spark` extra (dbt-spark[session], pyspark) on top of the default install:
+# requirements-spark.lock pins only what it adds. `make demo` never installs it.
+venv-spark: $(SPARK_STAMP)
+
+$(SPARK_STAMP): $(STAMP) requirements-spark.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-spark.lock
+	touch $(SPARK_STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "adwh needs Python 3.11, found " + sys.version' 

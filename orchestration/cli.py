@@ -158,6 +158,17 @@ def _run_pipeline_locked(
 
 # ----------------------------------------------------------------------------- query
 def query(settings: Settings, sql: str, fmt: str = "table") -> str:
+    if settings.dbt_target == "spark":
+        from orchestration.warehouse.spark import QueryError, spark_query
+
+        try:
+            frame = spark_query(sql, env={**os.environ, **settings.dbt_env()})
+        except QueryError as exc:
+            raise CliError(str(exc)) from None
+        if fmt == "csv":
+            return frame.to_csv(index=False)
+        return frame.to_string(index=False) if len(frame) else "(no rows)"
+
     import duckdb
 
     from orchestration.warehouse.snapshot import connect_read_only
@@ -254,6 +265,21 @@ HEADLINES = {
 }
 
 
+# Spark SQL spellings of the headline queries that use DuckDB-only syntax
+HEADLINES_SPARK = {
+    "View-through vs click-through conversions by platform (default windows; Klaviyo does not split)": """
+        select platform,
+               round(sum(case when touch_type = 'click_through' then conversions end), 1) as click_through,
+               round(sum(case when touch_type = 'view_through' then conversions end), 1) as view_through,
+               round(sum(case when touch_type = 'unsplit' then conversions end), 1) as unsplit,
+               array_join(array_sort(collect_set(attribution_window)), ', ') as windows
+        from marts.mart_conversions_by_touch_type
+        where is_default_window
+        group by platform
+        order by platform""",
+}
+
+
 def demo(settings: Settings, *, days: int = DEMO_DAYS, scale: int = 1) -> int:
     from orchestration.sample.generate import generate
 
@@ -274,8 +300,15 @@ def demo(settings: Settings, *, days: int = DEMO_DAYS, scale: int = 1) -> int:
         print("\n".join(tail), file=sys.stderr)
         print(f"adwh demo: the run failed (see above and {log_path})", file=sys.stderr)
         return 1
-    print(f"\nwarehouse: {settings.warehouse}\nanalyst snapshot: {settings.analyst_db}\n")
+    if settings.dbt_target == "spark":
+        print(
+            f"\nSpark warehouse (the marts, published as the metastore's tables): {settings.spark_dir / 'warehouse'}\n"
+        )
+    else:
+        print(f"\nwarehouse: {settings.warehouse}\nanalyst snapshot: {settings.analyst_db}\n")
     for title, sql in HEADLINES.items():
+        if settings.dbt_target == "spark":
+            sql = HEADLINES_SPARK.get(title, sql)
         print(f"== {title}")
         print(query(settings, sql))
         print()
@@ -293,6 +326,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_demo = sub.add_parser("demo", help="sample exports -> full pipeline -> headline marts")
     p_demo.add_argument("--days", type=int, default=DEMO_DAYS, help=f"days of sample data (default {DEMO_DAYS})")
     p_demo.add_argument("--scale", type=int, default=1)
+    p_demo.add_argument(
+        "--engine",
+        choices=("duckdb", "spark"),
+        default=None,
+        help="warehouse engine (default: ADWH_DBT_TARGET, else duckdb); spark needs `make venv-spark` and Java",
+    )
 
     p_gen = sub.add_parser("generate", help="write deterministic sample exports in the native formats")
     p_gen.add_argument("--out", type=Path, required=True)
@@ -357,6 +396,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         install_log_redaction()
         run_events.install_from_env()
+    if args.command == "demo" and args.engine:
+        os.environ["ADWH_DBT_TARGET"] = args.engine  # read by Settings and the Dagster definitions
     try:
         settings = Settings.from_env()
         if args.command == "demo":

@@ -14,6 +14,7 @@
 | ADWH_RESTATEMENT_DAYS_<SOURCE> | ADWH_RESTATEMENT_DAYS | that source's window (e.g. ADWH_RESTATEMENT_DAYS_GOOGLE_ADS=90) |
 | ADWH_SCHEDULE_TIMEZONE | UTC | time zone of the 02:00 nightly schedule |
 | ADWH_DBT_TARGET | duckdb | profiles.yml target (`duckdb` or `spark`) |
+| ADWH_SPARK_DIR | $ADWH_DATA_DIR/spark | target `spark`: the Spark warehouse (managed tables) and its Derby metastore |
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class Settings:
     restatement_days: int
     schedule_timezone: str
     dbt_target: str
+    spark_dir: Path
     # ADWH_RESTATEMENT_DAYS_<SOURCE> overrides (sources absent here use restatement_days)
     source_restatement_days: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
 
@@ -109,6 +111,7 @@ class Settings:
             restatement_days=int(days_text),
             schedule_timezone=env.get("ADWH_SCHEDULE_TIMEZONE") or "UTC",
             dbt_target=target,
+            spark_dir=path("ADWH_SPARK_DIR", data_dir / "spark"),
             source_restatement_days=per_source,
         )
 
@@ -121,6 +124,7 @@ class Settings:
         return {
             "ADWH_LAKE_DIR": str(self.lake_dir),
             "ADWH_WAREHOUSE": str(self.warehouse),
+            "ADWH_SPARK_DIR": str(self.spark_dir),
             "ADWH_REPORTING_CURRENCY": self.reporting_currency,
             "ADWH_SOURCES": ",".join(self.sources),
         }
@@ -136,6 +140,9 @@ class Settings:
         for path in (self.landing_dir, self.lake_dir, self.warehouse.parent, self.analyst_db.parent):
             if isinstance(path, Path):  # an object-storage landing URL has no folders to make
                 path.mkdir(parents=True, exist_ok=True)
+        if self.dbt_target == "spark":
+            self.spark_dir.mkdir(parents=True, exist_ok=True)
+            os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # the in-process Spark binds to loopback only
 
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")

@@ -9,9 +9,9 @@
       * duckdb / default: `append` strategy + a pre-hook `delete ... where <window>`
         (the pre-hook runs inside the model's transaction, so a failed insert rolls the
         delete back);
-      * spark: `insert_overwrite` of the report_date partitions (partition_by report_date,
-        no delete needed). Caveat: a day whose restatement has zero rows is not
-        overwritten by insert_overwrite (no partition is written for it).
+      * spark: `insert_overwrite` of the report_date partitions (partition_by report_date),
+        after a pre-hook that drops every partition of the window: a day whose restatement
+        has zero rows writes no partition, so insert_overwrite alone would keep its old rows.
 -#}
 
 {#-
@@ -59,6 +59,23 @@
 {%- endmacro %}
 
 {% macro spark__adwh_delete_window(column_name) -%}
-    {#- insert_overwrite replaces the partitions of the window: nothing to delete -#}
+    {#-
+        insert_overwrite replaces only the report_date partitions the new rows have: a day of
+        the window that is now EMPTY (restated to zero rows) would keep its old rows. So every
+        day of the window is dropped first (a metastore partition operation; the dropped
+        partitions' files of the managed table are deleted), then the window is inserted.
+    -#}
+    {%- if is_incremental() -%}
+        {%- set first = modules.datetime.datetime.strptime(var('min_date'), '%Y-%m-%d') -%}
+        {%- set last = modules.datetime.datetime.strptime(adwh_window_end(), '%Y-%m-%d') -%}
+        {%- set days = (last - first).days -%}
+        {%- set specs = [] -%}
+        {%- for offset in range(days) -%}
+            {%- do specs.append("partition (" ~ column_name ~ " = '"
+                ~ (first + modules.datetime.timedelta(days=offset)).strftime('%Y-%m-%d') ~ "')") -%}
+        {%- endfor -%}
+        {%- if specs -%}
+            alter table {{ this }} drop if exists {{ specs | join(', ') }}
+        {%- endif -%}
+    {%- endif -%}
 {%- endmacro %}
-

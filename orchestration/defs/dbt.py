@@ -11,6 +11,8 @@ import functools
 import hashlib
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from orchestration.defs.partitions import daily_partitions
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings, current_settings
 from orchestration.warehouse import WAREHOUSE_POOL
 from orchestration.warehouse.dbt_args import dbt_build_args, source_vars, vars_arg, window_vars
+from orchestration.warehouse.spark import WEIGHTS_MODEL, spark_phases
 
 PREPARED_STAMP = "adwh_prepared.json"
 
@@ -155,12 +158,50 @@ def build_dbt_assets(settings: Settings, partitions_def: dg.PartitionsDefinition
         window = context.partition_time_window
         vars_ = window_vars(window.start, window.end)
         context.log.info(f"dbt build for report dates [{vars_['min_date']}, {vars_['max_date']})")
-        invocation = dbt.cli(dbt_build_args(vars_, extra_vars=source_vars(settings.sources)), context=context)
-        for event in invocation.stream():
-            run_events.reached("dbt:node", resource_type=_resource_type(event))
-            yield event
+        args = dbt_build_args(vars_, extra_vars=source_vars(settings.sources))
+        if settings.dbt_target != "spark":
+            yield from _streamed(dbt.cli(args, context=context))
+            return
+        # Spark: no dbt Python model there; the weights are solved between two selections
+        # (orchestration/warehouse/spark.py, docs/scale-out.md)
+        # (dbt unit tests run on DuckDB, tests/dbt_unit: their expected float literals, e.g.
+        # 0.333333333333, are compared exactly by Spark; the data tests run on both engines)
+        before, after = (_one_token(a) for a in spark_phases([*args, "--exclude", "resource_type:unit_test"]))
+        yield from _streamed(dbt.cli(before, context=context))
+        keys = [key for key in context.selected_asset_keys if key.path[-1] == WEIGHTS_MODEL]  # none without GA4
+        if keys:
+            key = keys[0]
+            out = subprocess.run(
+                [sys.executable, "-m", "orchestration.warehouse.spark", "weights"],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if out.returncode != 0:
+                raise dg.Failure(f"solving the data-driven weights on Spark failed:\n{out.stderr[-4000:]}")
+            context.log.info(out.stdout.strip())
+            yield dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_key(key))
+            yield from _streamed(dbt.cli(after, context=context))
 
     return adwh_dbt
+
+
+def _one_token(args: list[str]) -> list[str]:
+    """``--select a b`` -> ``--select "a b"`` (dbt reads the space-separated union; dagster-dbt's
+    runtime selection takes one value per flag)."""
+    out: list[str] = []
+    for arg in args:
+        if out and not arg.startswith("--") and len(out) >= 2 and out[-2] in ("--select", "--exclude"):
+            out[-1] = f"{out[-1]} {arg}"
+        else:
+            out.append(arg)
+    return out
+
+
+def _streamed(invocation: Any):
+    for event in invocation.stream():
+        run_events.reached("dbt:node", resource_type=_resource_type(event))
+        yield event
 
 
 def _resource_type(event: object) -> str:

@@ -28,6 +28,13 @@ def build_publish_asset(
     )
     def analyst_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         run_events.reached("publish")
+        if settings.dbt_target == "spark":
+            # on Spark the marts ARE the published tables (metastore + warehouse folder) that
+            # analysts' engines read; there is no DuckDB file to copy (docs/scale-out.md)
+            location = settings.spark_dir / "warehouse" / "marts.db"
+            context.log.info(f"Spark: the marts are the metastore's tables, stored in {location}")
+            run_events.reached("published", path=str(location))
+            return dg.MaterializeResult(metadata={"engine": "spark", "path": str(location)})
         path = publish_snapshot(settings.warehouse, settings.analyst_db)
         context.log.info(f"published {path}")
         run_events.reached("published", path=str(path))

@@ -242,3 +242,60 @@ def channel_sets_from_paths(paths: Iterable[tuple[Sequence[str], bool]]) -> dict
 def parse_channel_set(channel_set: str, delimiter: str = "|") -> frozenset[str]:
     """'Direct|Email' (the dbt aggregate's canonical string) -> frozenset."""
     return frozenset(part for part in channel_set.split(delimiter) if part)
+
+
+# Columns of int_attribution__channel_weights_solved, in order (name, pyarrow type name).
+WEIGHTS_COLUMNS = (
+    ("model", "string"),
+    ("channel", "string"),
+    ("removal_effect", "double"),
+    ("shapley_value", "double"),
+    ("share", "double"),
+    ("window_start", "date"),
+    ("window_end", "date"),
+)
+
+
+def channel_weights_rows(transitions: Sequence[Mapping], channel_sets: Sequence[Mapping]) -> list[dict]:
+    """The rows of int_attribution__channel_weights_solved from the two small SQL aggregates
+    (rows as mappings: ``from_state, to_state, transitions, window_start, window_end`` and
+    ``channel_set, conversions, window_start, window_end``): the Markov removal effects and
+    the Shapley values with their shares, one row per model × channel. Engine-neutral: the
+    dbt Python model (DuckDB) and the Spark path (orchestration/warehouse/spark.py) call it."""
+    window = (None, None)
+    for row in [*transitions, *channel_sets]:
+        window = (row["window_start"], row["window_end"])
+        break
+
+    records: list[dict] = []
+    effects = markov_removal_effects([(r["from_state"], r["to_state"], float(r["transitions"])) for r in transitions])
+    for channel, share in sorted(shares(effects).items()):
+        records.append(
+            {
+                "model": "markov",
+                "channel": channel,
+                "removal_effect": effects[channel],
+                "shapley_value": None,
+                "share": share,
+            }
+        )
+
+    conversions: dict[frozenset[str], float] = {}
+    for r in channel_sets:
+        key = parse_channel_set(r["channel_set"])
+        conversions[key] = conversions.get(key, 0.0) + float(r["conversions"])
+    values = shapley_values(conversions)
+    for channel, share in sorted(shares(values).items()):
+        records.append(
+            {
+                "model": "shapley",
+                "channel": channel,
+                "removal_effect": None,
+                "shapley_value": values[channel],
+                "share": share,
+            }
+        )
+
+    for record in records:
+        record["window_start"], record["window_end"] = window
+    return records

@@ -8,25 +8,18 @@ and Shapley values over all channel subsets. One row per model × channel.
 
 Enabled with GA4: var ga4_enabled, set in _int_attribution__models.yml (a Python model
 cannot read vars in its own code). Runs in the dbt process, so the `adwh` package
-(installed in the same virtual environment) is importable. On Spark a Python model needs a
-cluster submission method; the solve is the same.
+(installed in the same virtual environment) is importable. dbt-spark's session target has no
+Python-model submission method: on Spark this model is excluded from the dbt selection and
+orchestration/warehouse/spark.py writes the same table with the same function
+(channel_weights_rows) between two dbt selections (docs/scale-out.md).
 """
 
 import pyarrow as pa
 
-from orchestration.warehouse.attribution import markov_removal_effects, parse_channel_set, shapley_values, shares
+from orchestration.warehouse.attribution import WEIGHTS_COLUMNS, channel_weights_rows
 
-SCHEMA = pa.schema(
-    [
-        ("model", pa.string()),
-        ("channel", pa.string()),
-        ("removal_effect", pa.float64()),
-        ("shapley_value", pa.float64()),
-        ("share", pa.float64()),
-        ("window_start", pa.date32()),
-        ("window_end", pa.date32()),
-    ]
-)
+TYPES = {"string": pa.string(), "double": pa.float64(), "date": pa.date32()}
+SCHEMA = pa.schema([(name, TYPES[kind]) for name, kind in WEIGHTS_COLUMNS])
 
 
 def _rows(relation) -> list[dict]:
@@ -42,41 +35,4 @@ def model(dbt, session):
 
     transitions = _rows(dbt.ref("int_attribution__markov_transitions_counted"))
     channel_sets = _rows(dbt.ref("int_attribution__shapley_channel_sets_counted"))
-
-    window = None
-    for row in transitions + channel_sets:
-        window = (row["window_start"], row["window_end"])
-        break
-
-    records = []
-    effects = markov_removal_effects([(r["from_state"], r["to_state"], float(r["transitions"])) for r in transitions])
-    for channel, share in sorted(shares(effects).items()):
-        records.append(
-            {
-                "model": "markov",
-                "channel": channel,
-                "removal_effect": effects[channel],
-                "shapley_value": None,
-                "share": share,
-            }
-        )
-
-    conversions = {}
-    for r in channel_sets:
-        key = parse_channel_set(r["channel_set"])
-        conversions[key] = conversions.get(key, 0.0) + float(r["conversions"])
-    values = shapley_values(conversions)
-    for channel, share in sorted(shares(values).items()):
-        records.append(
-            {
-                "model": "shapley",
-                "channel": channel,
-                "removal_effect": None,
-                "shapley_value": values[channel],
-                "share": share,
-            }
-        )
-
-    for record in records:
-        record["window_start"], record["window_end"] = window
-    return pa.Table.from_pylist(records, schema=SCHEMA)
+    return pa.Table.from_pylist(channel_weights_rows(transitions, channel_sets), schema=SCHEMA)
