@@ -25,7 +25,7 @@ from orchestration.defs.partitions import daily_partitions
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings, current_settings
 from orchestration.warehouse import WAREHOUSE_POOL
 from orchestration.warehouse.dbt_args import dbt_build_args, source_vars, vars_arg, window_vars
-from orchestration.warehouse.spark import WEIGHTS_MODEL, spark_phases
+from orchestration.warehouse.spark import WEIGHTS_MODEL, dagster_after_phase, spark_phases
 
 PREPARED_STAMP = "adwh_prepared.json"
 
@@ -166,7 +166,9 @@ def build_dbt_assets(settings: Settings, partitions_def: dg.PartitionsDefinition
         # (orchestration/warehouse/spark.py, docs/scale-out.md)
         # (dbt unit tests run on DuckDB, tests/dbt_unit: their expected float literals, e.g.
         # 0.333333333333, are compared exactly by Spark; the data tests run on both engines)
-        before, after = (_one_token(a) for a in spark_phases([*args, "--exclude", "resource_type:unit_test"]))
+        args = [*args, "--exclude", "resource_type:unit_test"]
+        before = _one_token(spark_phases(args)[0])
+        after = _one_token(dagster_after_phase(args, manifest))
         yield from _streamed(dbt.cli(before, context=context))
         keys = [key for key in context.selected_asset_keys if key.path[-1] == WEIGHTS_MODEL]  # none without GA4
         if keys:

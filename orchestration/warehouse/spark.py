@@ -56,6 +56,36 @@ def spark_phases(args: Sequence[str]) -> tuple[list[str], list[str]]:
     return before, _with_exclude(after, [WEIGHTS_MODEL])
 
 
+def dagster_after_phase(args: Sequence[str], manifest: Mapping[str, Any]) -> list[str]:
+    """Step 3's arguments for ``DbtCliResource.cli(args, context=...)``, by exclusion only.
+
+    dagster-dbt joins a runtime ``--select`` to the run's own selection as a *union* (a generated
+    selector's ``union``, or a second ``--select``), so ``--select weights+`` would rebuild the
+    whole selection. Exclusions apply to the run's selection, so step 3 excludes every node
+    that is not a descendant of the weights model (and the weights model itself, written by
+    step 2): what remains is the run's selection within the weights' descendants. Cautious
+    indirect selection: a test with one parent among the weights' descendants and another
+    outside them (e.g. assert_attribution_conversions_add_up) is excluded by step 1 and must
+    not be excluded here with its outside parent, as dbt's default (eager) would."""
+    nodes = manifest["nodes"]
+    weights = next((uid for uid, node in nodes.items() if node.get("name") == WEIGHTS_MODEL), None)
+    descendants: set[str] = set()
+    todo = [weights] if weights else []
+    while todo:
+        for child in manifest.get("child_map", {}).get(todo.pop(), []):
+            if child not in descendants:
+                descendants.add(child)
+                todo.append(child)
+    others = sorted(
+        "fqn:" + ".".join(node["fqn"])
+        for uid, node in nodes.items()
+        if uid not in descendants
+        and uid != weights
+        and node.get("resource_type") in ("model", "seed", "test", "snapshot")
+    )
+    return [*_with_exclude(args, [*others, WEIGHTS_MODEL]), "--indirect-selection", "cautious"]
+
+
 def profile_spark_conf(
     profiles_dir: Path, env: Mapping[str, str] | None = None, target: str = "spark"
 ) -> dict[str, str]:

@@ -146,3 +146,53 @@ def test_each_set_of_sources_parses_into_its_own_manifest(tmp_path):
     on_disk = json.loads(dbt_project(every).manifest_path.read_text())
     assert on_disk["nodes"]["model.adwh.stg_ga4__events"]["config"]["enabled"] is True
     assert "model.adwh.stg_ga4__events" in ensure_manifest(dbt_project(every), every)["nodes"]
+
+
+def test_spark_step_3_by_exclusion_selects_what_dbt_selects_for_the_weights_descendants(tmp_path):
+    """On Spark the dbt asset builds in three steps (orchestration/warehouse/spark.py). Step 3
+    goes through dagster-dbt, which joins a runtime --select to the run's selection as a union,
+    so it is expressed by exclusion alone. Checked against dbt's own selector: ``dbt ls`` of
+    the weights' descendants (``--select W+ --exclude W``) must equal ``dbt ls`` of the whole
+    project (``fqn:*``, what a full run selects) minus the step's exclusions, among the
+    resources ``dbt build`` runs."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from orchestration.defs.dbt import dbt_project, ensure_manifest
+    from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT
+    from orchestration.warehouse.dbt_args import source_vars, vars_arg
+    from orchestration.warehouse.spark import WEIGHTS_MODEL, dagster_after_phase
+
+    settings = _settings(tmp_path, "")
+    manifest = ensure_manifest(dbt_project(settings), settings)
+    vars_ = vars_arg(source_vars(settings.sources))
+    step3 = dagster_after_phase(["ls", *vars_, "--exclude", "resource_type:unit_test"], manifest)
+    env = {
+        **os.environ,
+        "ADWH_WAREHOUSE": str(tmp_path / "ls.duckdb"),
+        "ADWH_LAKE_DIR": str(tmp_path / "lake"),
+        "DBT_TARGET_PATH": str(tmp_path / "target"),
+    }
+    dbt = str(Path(sys.executable).parent / "dbt")
+
+    def ls(args: list[str]) -> set[str]:
+        out = subprocess.run(
+            [dbt, *args, "--profiles-dir", str(REPO_ROOT), "--project-dir", str(DBT_PROJECT_DIR)]
+            + ["--output", "json", "--output-keys", "unique_id", "--quiet"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+        ids = {json.loads(line)["unique_id"] for line in out.stdout.splitlines() if line.startswith("{")}
+        return {uid for uid in ids if uid.split(".")[0] in ("model", "seed", "test", "snapshot")}  # what build runs
+
+    expected = ls(
+        ["ls", *vars_, "--select", f"{WEIGHTS_MODEL}+", "--exclude", WEIGHTS_MODEL, "resource_type:unit_test"]
+    )
+    assert "model.adwh.mart_attribution" in expected  # the weights feed the attribution mart
+    assert ls([*step3, "--select", "fqn:*"]) == expected
