@@ -12,7 +12,6 @@ query interface. Skipped only when Java or the `spark` extra is missing.
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import os
 import re
@@ -23,12 +22,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.spark import require_spark
+
 pytestmark = pytest.mark.spark
 
-if shutil.which("java") is None:
-    pytest.skip("Spark tests need Java (Debian: openjdk-17-jre-headless)", allow_module_level=True)
-if importlib.util.find_spec("pyspark") is None or importlib.util.find_spec("dbt.adapters.spark") is None:
-    pytest.skip("Spark tests need the spark extra: make venv-spark", allow_module_level=True)
+require_spark()
 
 REPO = Path(__file__).resolve().parents[2]
 ADWH = str(Path(sys.executable).parent / "adwh")

@@ -20,7 +20,6 @@ xdist workers never run two JVMs. Skipped only when Java or the `spark` extra is
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import os
 import shutil
@@ -41,13 +40,11 @@ from orchestration.sample.generate import generate
 from orchestration.warehouse.dbt_args import vars_arg, window_vars
 from orchestration.warehouse.spark import spark_phases
 from tests.dbt.helpers import with_source_vars
+from tests.spark import require_spark
 
 pytestmark = pytest.mark.spark
 
-if shutil.which("java") is None:
-    pytest.skip("Spark tests need Java (Debian: openjdk-17-jre-headless)", allow_module_level=True)
-if importlib.util.find_spec("pyspark") is None or importlib.util.find_spec("dbt.adapters.spark") is None:
-    pytest.skip("Spark tests need the spark extra: make venv-spark", allow_module_level=True)
+require_spark()
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT_DIR = REPO / "dbt_project"
