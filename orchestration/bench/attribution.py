@@ -106,15 +106,19 @@ window_bounds as (
     from paths
 )"""
 
-TRANSITIONS_SQL = f"""
-with
-paths as (select * from paths_built),
+
+# the paths of the window, the first CTEs of both the exact aggregates and ChannelAttribution's paths
+WINDOWED_PATHS = f"""paths as (select * from paths_built),
 {WINDOW_BOUNDS},
 windowed as (
     select paths.path_id, paths.touch_index, paths.channel, paths.is_converting
     from paths cross join window_bounds
     where paths.path_end_date >= window_bounds.window_start and paths.path_end_date < window_bounds.window_end
-),
+)"""
+
+TRANSITIONS_SQL = f"""
+with
+{WINDOWED_PATHS},
 flagged as (
     select path_id, touch_index, channel, is_converting,
         lag(channel) over (partition by path_id order by touch_index) as previous_channel
@@ -333,13 +337,7 @@ if __name__ == "__main__":
 # ----------------------------------------------------------------------------- vs ChannelAttribution
 PATHS_FOR_CHANNEL_ATTRIBUTION_SQL = f"""
 with
-paths as (select * from paths_built),
-{WINDOW_BOUNDS},
-windowed as (
-    select paths.path_id, paths.touch_index, paths.channel, paths.is_converting
-    from paths cross join window_bounds
-    where paths.path_end_date >= window_bounds.window_start and paths.path_end_date < window_bounds.window_end
-),
+{WINDOWED_PATHS},
 flagged as (
     select *, lag(channel) over (partition by path_id order by touch_index) as previous_channel from windowed
 ),
