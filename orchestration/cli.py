@@ -60,7 +60,8 @@ def _sources(text: str) -> tuple[str, ...]:
 def dagster_instance(settings: Settings) -> Iterator[object]:
     """The persistent Dagster instance runs are recorded in (and whose pools serialise
     warehouse writers across processes): $DAGSTER_HOME, by default ``<data>/dagster_home``
-    seeded with the repo's dagster.yaml."""
+    seeded with the repo's dagster.yaml. On SQLite its event log is the pooled one of
+    ``orchestration/instance_storage.py``."""
     import dagster as dg
 
     home = os.environ.get("DAGSTER_HOME")
@@ -71,7 +72,13 @@ def dagster_instance(settings: Settings) -> Iterator[object]:
         if not config.exists():
             shutil.copyfile(REPO_ROOT / "dagster.yaml", config)
         os.environ["DAGSTER_HOME"] = str(home_path)
-    instance = dg.DagsterInstance.get()
+    from dagster._core.instance.ref import InstanceRef
+
+    from orchestration.instance_storage import pooled_instance_ref
+
+    # Dagster's SQLite event log with engines kept open (orchestration/instance_storage.py);
+    # an instance on PostgreSQL is opened as configured
+    instance = dg.DagsterInstance.from_ref(pooled_instance_ref(InstanceRef.from_dir(os.environ["DAGSTER_HOME"])))
     try:
         yield instance
     finally:
