@@ -16,10 +16,7 @@ without conversions shows up with 0 conversions.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -37,11 +34,11 @@ from orchestration.warehouse.attribution import (
     shares,
     transitions_from_paths,
 )
-from tests.dbt.helpers import with_source_vars
+from tests.dbt import helpers
+from tests.dbt.helpers import check
 from tests.dbt.test_dbt_build import google_row, write_table  # the raw-layer writer of the main dbt test
 
 REPO = Path(__file__).resolve().parents[2]
-DBT = str(Path(sys.executable).parent / "dbt")
 
 D1, D2 = date(2024, 3, 1), date(2024, 3, 2)
 OLD = date(2023, 10, 1)  # more than 90 days before the window end: outside the model window
@@ -224,34 +221,8 @@ def make_project(work: Path) -> Path:
 
 
 def run_dbt(work: Path, project: Path, lake: Path, warehouse: Path, args: list[str]):
-    env = dict(os.environ)
-    env.update(
-        {
-            "ADWH_LAKE_DIR": str(lake),
-            "ADWH_WAREHOUSE": str(warehouse),
-            "ADWH_REPORTING_CURRENCY": "USD",
-            "DBT_LOG_PATH": str(work / "logs"),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        }
-    )
     # Google Ads (spend) and GA4 switched on, through --vars as the orchestration layer passes it
-    cmd = [
-        DBT,
-        *with_source_vars(args, ["google_ads", "ga4"]),
-        "--profiles-dir",
-        str(REPO),
-        "--project-dir",
-        str(project),
-        "--target",
-        "duckdb",
-        "--target-path",
-        str(work / "target"),
-    ]
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
-
-
-def check(result) -> None:
-    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-3000:]
+    return helpers.run_dbt(work, lake, warehouse, args, sources=["google_ads", "ga4"], project_dir=project)
 
 
 def query(warehouse: Path, sql: str):

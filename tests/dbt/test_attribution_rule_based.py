@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
-import subprocess
-import sys
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from fnmatch import fnmatchcase
@@ -27,11 +24,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from orchestration.ingestion.parsers import ga4, google_ads, klaviyo, mailchimp, meta_ads
-from tests.dbt.helpers import with_source_vars
+from tests.dbt import helpers
+from tests.dbt.helpers import check
 
 REPO = Path(__file__).resolve().parents[2]
-PROJECT_DIR = REPO / "dbt_project"
-DBT = str(Path(sys.executable).parent / "dbt")
 CHANNEL_SEED = REPO / "seeds" / "channel_mapping.csv"
 
 LOOKBACK_DAYS = 30
@@ -476,36 +472,10 @@ def expected_credits() -> dict[tuple[str, str, int], float]:
 
 # =========================================================================== running dbt
 def run_dbt(workdir: Path, lake: Path, warehouse: Path, args: list[str]):
-    env = dict(os.environ)
-    env.update(
-        {
-            "ADWH_LAKE_DIR": str(lake),
-            "ADWH_WAREHOUSE": str(warehouse),
-            "ADWH_REPORTING_CURRENCY": "USD",
-            "DBT_LOG_PATH": str(workdir / "logs"),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        }
-    )
     # the sources this lake holds switched on (the hand-made lake has no LinkedIn), through
     # --vars as the orchestration layer passes them
     sources = sorted(p.name for p in (lake / "raw").iterdir() if p.is_dir())
-    cmd = [
-        DBT,
-        *with_source_vars(args, sources),
-        "--profiles-dir",
-        str(REPO),
-        "--project-dir",
-        str(PROJECT_DIR),
-        "--target",
-        "duckdb",
-        "--target-path",
-        str(workdir / "target"),
-    ]
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
-
-
-def check(result) -> None:
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    return helpers.run_dbt(workdir, lake, warehouse, args, sources=sources)
 
 
 def rows(warehouse: Path, sql: str) -> list[dict]:

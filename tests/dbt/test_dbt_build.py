@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
-import subprocess
-import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -27,11 +24,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from orchestration.registry import ALL_SOURCES
-from tests.dbt.helpers import with_source_vars
+from tests.dbt import helpers
+from tests.dbt.helpers import check
 
 REPO = Path(__file__).resolve().parents[2]
-PROJECT_DIR = REPO / "dbt_project"
-DBT = str(Path(sys.executable).parent / "dbt")
 FX_SEED = REPO / "seeds" / "fx_rates.csv"
 
 D1 = date(2024, 3, 1)
@@ -502,34 +498,8 @@ def run_dbt(workdir: Path, lake: Path, warehouse: Path, args: list[str], sources
     """dbt ``args``; ``sources`` (comma-separated, default all) become the vars
     ``<source>_enabled``, merged with the window ``--vars`` of ``args``, as the orchestration
     layer passes them."""
-    env = dict(os.environ)
-    env.update(
-        {
-            "ADWH_LAKE_DIR": str(lake),
-            "ADWH_WAREHOUSE": str(warehouse),
-            "ADWH_REPORTING_CURRENCY": "USD",
-            "DBT_LOG_PATH": str(workdir / "logs"),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        }
-    )
     enabled = sources.split(",") if sources is not None else ALL_SOURCES
-    cmd = [
-        DBT,
-        *with_source_vars(args, enabled),
-        "--profiles-dir",
-        str(REPO),
-        "--project-dir",
-        str(PROJECT_DIR),
-        "--target",
-        "duckdb",
-        "--target-path",
-        str(workdir / "target"),
-    ]
-    return subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
-
-
-def check(result) -> None:
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    return helpers.run_dbt(workdir, lake, warehouse, args, sources=enabled)
 
 
 def query(warehouse: Path, sql: str, params=None):
