@@ -28,7 +28,6 @@ without ``DAGSTER_HOME`` uses a temporary one) and would need a fixed path.
 
 from __future__ import annotations
 
-import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,7 +55,6 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
         self._engines: OrderedDict[str, db.engine.Engine] = OrderedDict()
-        self._engines_lock = threading.RLock()
         super().__init__(base_dir, inst_data)
 
     @classmethod
@@ -66,22 +64,22 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         return cls(inst_data=inst_data, **config_value)
 
     def _engine(self, shard: str) -> db.engine.Engine:
-        with self._engines_lock:
-            engine = self._engines.pop(shard, None)
-            if engine is None:
-                engine = create_engine(
-                    self.conn_string_for_shard(shard),
-                    connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
-                )
-                db.event.listen(engine, "connect", _on_connect)
-                if shard not in self._initialized_dbs:
-                    self._initdb(engine)
-                    self._initialized_dbs.add(shard)
-            self._engines[shard] = engine
-            while len(self._engines) > MAX_OPEN_SHARDS:
-                _, oldest = self._engines.popitem(last=False)
-                oldest.dispose()
-            return engine
+        """The shard's engine, opened on first use; called with ``_db_lock`` held (``_connect``)."""
+        engine = self._engines.pop(shard, None)
+        if engine is None:
+            engine = create_engine(
+                self.conn_string_for_shard(shard),
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+            )
+            db.event.listen(engine, "connect", _on_connect)
+            if shard not in self._initialized_dbs:
+                self._initdb(engine)
+                self._initialized_dbs.add(shard)
+        self._engines[shard] = engine
+        while len(self._engines) > MAX_OPEN_SHARDS:
+            _, oldest = self._engines.popitem(last=False)
+            oldest.dispose()
+        return engine
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[db.engine.Connection]:  # type: ignore[override]
@@ -91,7 +89,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 yield conn
 
     def dispose(self) -> None:
-        with self._engines_lock:
+        with self._db_lock:  # the one lock every connection is made under
             for engine in self._engines.values():
                 engine.dispose()
             self._engines.clear()
