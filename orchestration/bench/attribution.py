@@ -3,9 +3,10 @@
 Builds synthetic journeys IN DUCKDB (range joins + a hash-based pseudo-random generator, so
 the data is deterministic for a seed regardless of thread scheduling), aggregates them in
 SQL with the same shape as the dbt models int_attribution__markov_transitions_counted and
-int_attribution__shapley_channel_sets_counted (model window, collapse of repeats with lag/lead,
-sorted string aggregation of channel sets), then runs the exact solves of
-orchestration.warehouse.attribution on the small aggregates — the raw journeys never enter Python.
+int_attribution__shapley_channel_sets_counted (model window, transitions between consecutive
+touches by an equi-join on touch_index - 1, sorted string aggregation of channel sets), then runs
+the exact solves of orchestration.warehouse.attribution on the small aggregates — the raw
+journeys never enter Python.
 
     python -m orchestration.bench.attribution --journeys 1000000 --out benchmark.json
 
@@ -111,7 +112,7 @@ window_bounds as (
 WINDOWED_PATHS = f"""paths as (select * from paths_built),
 {WINDOW_BOUNDS},
 windowed as (
-    select paths.path_id, paths.touch_index, paths.channel, paths.is_converting
+    select paths.path_id, paths.touch_index, paths.n_touches, paths.channel, paths.is_converting
     from paths cross join window_bounds
     where paths.path_end_date >= window_bounds.window_start and paths.path_end_date < window_bounds.window_end
 )"""
@@ -119,24 +120,16 @@ windowed as (
 TRANSITIONS_SQL = f"""
 with
 {WINDOWED_PATHS},
-flagged as (
-    select path_id, touch_index, channel, is_converting,
-        lag(channel) over (partition by path_id order by touch_index) as previous_channel
-    from windowed
-),
-collapsed as (
-    select path_id, channel, is_converting,
-        row_number() over (partition by path_id order by touch_index) as step,
-        lead(channel) over (partition by path_id order by touch_index) as next_channel
-    from flagged
-    where previous_channel is null or previous_channel <> channel
-),
 steps as (
-    select 'start' as from_state, channel as to_state from collapsed where step = 1
+    select 'start' as from_state, channel as to_state from windowed where touch_index = 1
     union all
-    select channel as from_state,
-        coalesce(next_channel, case when is_converting then 'conversion' else 'null' end) as to_state
-    from collapsed
+    select previous_touch.channel as from_state, this_touch.channel as to_state
+    from windowed as this_touch inner join windowed as previous_touch
+        on this_touch.path_id = previous_touch.path_id and this_touch.touch_index - 1 = previous_touch.touch_index
+    where this_touch.channel <> previous_touch.channel
+    union all
+    select channel as from_state, case when is_converting then 'conversion' else 'null' end as to_state
+    from windowed where touch_index = n_touches
 ),
 counted as (select from_state, to_state, count(*) as transitions from steps group by from_state, to_state)
 select counted.from_state, counted.to_state, cast(counted.transitions as bigint) as transitions,

@@ -34,6 +34,7 @@ windowed as (
     select
         paths.path_id,
         paths.touch_index,
+        paths.n_touches,
         paths.channel,
         paths.is_converting
 
@@ -44,54 +45,43 @@ windowed as (
 
 ),
 
-flagged as (
-
-    select
-        path_id,
-        touch_index,
-        channel,
-        is_converting,
-        lag(channel) over (partition by path_id order by touch_index) as previous_channel
-
-    from windowed
-
-),
-
-collapsed as (
-
-    {#- window functions run after WHERE: step / next_channel see the collapsed path -#}
-    select
-        path_id,
-        channel,
-        is_converting,
-        row_number() over (partition by path_id order by touch_index) as step,
-        lead(channel) over (partition by path_id order by touch_index) as next_channel
-
-    from flagged
-    where previous_channel is null
-        or previous_channel <> channel
-
-),
-
 steps as (
 
+    {#-
+        One pass, no window function: a path's touches are numbered 1..n_touches
+        (int_attribution__paths_built), so the collapsed path's transitions are
+        start -> touch 1, every pair of consecutive touches whose channels differ (found by
+        an equi-join on touch_index - 1; a repeat of one channel is no transition), and
+        touch n -> the absorbing state. A sort-based lag/lead over every touch took about
+        twice as long (docs/benchmarks.md, attribution).
+    -#}
     select
         'start' as from_state,
         channel as to_state
 
-    from collapsed
-    where step = 1
+    from windowed
+    where touch_index = 1
+
+    union all
+
+    select
+        previous_touch.channel as from_state,
+        this_touch.channel as to_state
+
+    from windowed as this_touch
+    inner join windowed as previous_touch
+        on this_touch.path_id = previous_touch.path_id
+        and this_touch.touch_index - 1 = previous_touch.touch_index
+    where this_touch.channel <> previous_touch.channel
 
     union all
 
     select
         channel as from_state,
-        coalesce(
-            next_channel,
-            case when is_converting then 'conversion' else 'null' end
-        ) as to_state
+        case when is_converting then 'conversion' else 'null' end as to_state
 
-    from collapsed
+    from windowed
+    where touch_index = n_touches
 
 ),
 
