@@ -1,4 +1,14 @@
-{{ config(enabled=var('meta_ads_enabled', true)) }}
+{{
+    config(
+        enabled=var('meta_ads_enabled', true),
+        materialized='incremental',
+        incremental_strategy=adwh_incremental_strategy(),
+        partition_by=(['report_date'] if target.type == 'spark' else none),
+        file_format=('parquet' if target.type == 'spark' else none),
+        on_schema_change='fail',
+        pre_hook="{{ adwh_delete_window() }}"
+    )
+}}
 
 {#-
     Meta conversions per campaign, day and attribution window — every window the export
@@ -10,6 +20,9 @@
     fb_pixel_purchase count once), then groups are added up.
     The `default` pseudo-window (the account's attribution_setting, a combination of the
     others) is left out: it would double count.
+
+    Incremental by report_date like the fact (macros/incremental_window.sql): a day's rows
+    come from that day's actions only, so a nightly run rebuilds just its window.
 -#}
 
 with
@@ -17,6 +30,9 @@ with
 actions as (
 
     select * from {{ ref('stg_meta_ads__ad_actions') }}
+    {% if is_incremental() -%}
+    where {{ adwh_window_predicate('report_date') }}
+    {%- endif %}
 
 ),
 

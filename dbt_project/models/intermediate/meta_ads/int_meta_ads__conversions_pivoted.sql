@@ -1,4 +1,14 @@
-{{ config(enabled=var('meta_ads_enabled', true)) }}
+{{
+    config(
+        enabled=var('meta_ads_enabled', true),
+        materialized='incremental',
+        incremental_strategy=adwh_incremental_strategy(),
+        partition_by=(['report_date'] if target.type == 'spark' else none),
+        file_format=('parquet' if target.type == 'spark' else none),
+        on_schema_change='fail',
+        pre_hook="{{ adwh_delete_window() }}"
+    )
+}}
 
 {#-
     Meta conversions per ad and day, from the long actions table and the
@@ -10,6 +20,9 @@
     a purchase is counted once. Then: click-through = that type in the click window
     (var meta_click_window, default 7d_click), view-through = in the view window
     (var meta_view_window, default 1d_view); groups are added up.
+
+    Incremental by report_date like the fact (macros/incremental_window.sql): a day's rows
+    come from that day's actions only, so a nightly run rebuilds just its window.
 -#}
 
 {%- set click_window = var('meta_click_window') -%}
@@ -20,6 +33,9 @@ with
 actions as (
 
     select * from {{ ref('stg_meta_ads__ad_actions') }}
+    {% if is_incremental() -%}
+    where {{ adwh_window_predicate('report_date') }}
+    {%- endif %}
 
 ),
 
