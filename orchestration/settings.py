@@ -115,6 +115,13 @@ class Settings:
             source_restatement_days=per_source,
         )
 
+    @property
+    def dbt_runs_dir(self) -> Path:
+        """Where this data dir's dbt invocations write (one folder per invocation,
+        ``adwh_dbt-<run>-<suffix>/``: compiled SQL, run_results.json, dbt.log) and the partial
+        parse they hand on to the next run (orchestration/defs/dbt.py)."""
+        return self.data_dir / "dbt"
+
     def restatement_days_for(self, source: str) -> int:
         """The nightly re-processing window of ``source`` (ADWH_RESTATEMENT_DAYS_<SOURCE>, else ADWH_RESTATEMENT_DAYS)."""
         return self.source_restatement_days.get(source, self.restatement_days)

@@ -25,7 +25,7 @@
 -#}
 {% macro adwh_attribution_window_bounds(paths_relation) -%}
     {%- set days = var('attribution_model_window_days', 90) | int -%}
-    {%- set max_date = var('max_date', '9999-12-31') | string -%}
+    {%- set max_date = adwh_max_date() -%}
     {%- if max_date >= '9999-12-31' -%}
         {%- set window_end -%}
             cast({{ dbt.dateadd('day', 1, 'max(path_end_date)') }} as date)

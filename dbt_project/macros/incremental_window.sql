@@ -1,8 +1,15 @@
 {#-
-    Incremental window: the orchestration layer passes --vars {"min_date": ..., "max_date": ...}
-    (ISO dates, half-open: report_date >= min_date and report_date < max_date). On an
-    incremental run the window is REPLACED: every row of the window is deleted, then the
-    window is re-inserted, so a restated day replaces its rows and rows that disappeared
+    Incremental window, half-open: report_date >= min_date and report_date < max_date (ISO
+    dates). The orchestration layer passes it in the environment, ADWH_DBT_MIN_DATE /
+    ADWH_DBT_MAX_DATE (orchestration/warehouse/dbt_args.py), read only while executing:
+    dbt compares its vars (and every env_var read while parsing) to decide whether its
+    partial parse still holds, and every night has a new window - as --vars it would
+    re-parse the whole project every run. --vars '{"min_date": ..., "max_date": ...}'
+    still works for a hand-run dbt and wins over the environment; with neither, the window
+    is everything (1900-01-01 .. 9999-12-31).
+
+    On an incremental run the window is REPLACED: every row of the window is deleted, then
+    the window is re-inserted, so a restated day replaces its rows and rows that disappeared
     from a restated day disappear too. A full refresh (or the first run) builds everything.
 
     Engine differences are dispatched:
@@ -14,6 +21,40 @@
         has zero rows writes no partition, so insert_overwrite alone would keep its old rows.
 -#}
 
+{% macro adwh_min_date() -%}
+    {%- set value = var('min_date', none) -%}
+    {%- if value is none and execute -%}
+        {%- set value = env_var('ADWH_DBT_MIN_DATE', '1900-01-01') -%}
+    {%- endif -%}
+    {{ return((value or '1900-01-01') | string) }}
+{%- endmacro %}
+
+{% macro adwh_max_date() -%}
+    {%- set value = var('max_date', none) -%}
+    {%- if value is none and execute -%}
+        {%- set value = env_var('ADWH_DBT_MAX_DATE', '9999-12-31') -%}
+    {%- endif -%}
+    {{ return((value or '9999-12-31') | string) }}
+{%- endmacro %}
+
+{#-
+    Data tests with a `where` config (dbt_project.yml: the staging views' tests) may write
+    __adwh_min_date__ for the run window's first day: dbt renders a `where` config while
+    parsing, before the window is known, so the placeholder is replaced here, at execution.
+    Otherwise dbt's own get_where_subquery.
+-#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where', '') -%}
+    {%- if where -%}
+        {%- set where = where | replace('__adwh_min_date__', "cast('" ~ adwh_min_date() ~ "' as date)") -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ where }}) dbt_subquery
+        {%- endset -%}
+        {{ return(filtered) }}
+    {%- endif -%}
+    {{ return(relation) }}
+{%- endmacro %}
+
 {#-
     The replaced window is the partition window plus ONE trailing day: the e-mail
     platforms' daily figures are differences of consecutive lifetime snapshots, so a
@@ -21,7 +62,7 @@
     layer is idempotent for every platform (same inputs, same rows).
 -#}
 {% macro adwh_window_end() -%}
-    {%- set max_date = var("max_date") -%}
+    {%- set max_date = adwh_max_date() -%}
     {%- if max_date >= '9999-12-31' -%}
         {{ return(max_date) }}
     {%- endif -%}
@@ -30,7 +71,7 @@
 {%- endmacro %}
 
 {% macro adwh_window_predicate(column_name='report_date') -%}
-    {{ column_name }} >= cast('{{ var("min_date") }}' as date)
+    {{ column_name }} >= cast('{{ adwh_min_date() }}' as date)
     and {{ column_name }} < cast('{{ adwh_window_end() }}' as date)
 {%- endmacro %}
 
@@ -66,7 +107,7 @@
         partitions' files of the managed table are deleted), then the window is inserted.
     -#}
     {%- if is_incremental() -%}
-        {%- set first = modules.datetime.datetime.strptime(var('min_date'), '%Y-%m-%d') -%}
+        {%- set first = modules.datetime.datetime.strptime(adwh_min_date(), '%Y-%m-%d') -%}
         {%- set last = modules.datetime.datetime.strptime(adwh_window_end(), '%Y-%m-%d') -%}
         {%- set days = (last - first).days -%}
         {%- set specs = [] -%}

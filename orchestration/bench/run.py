@@ -96,7 +96,7 @@ class Workspace:
         ]
         measured = check(run_measured(command, env=self.env(), log=self.logs / f"{self._runs:02d}-{label}.log"))
         phases = latest_run_phases(self.data / "dagster_home")
-        run_results = run_results_of(DBT_PROJECT_DIR / "target", phases.run_id)
+        run_results = run_results_of(self.settings().dbt_runs_dir, phases.run_id)
         dbt = dbt_timings(run_results) if run_results else None
         return _phases(measured.wall_seconds, measured.peak_rss_bytes, phases, dbt, start, end)
 

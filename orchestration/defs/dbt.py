@@ -7,10 +7,12 @@ source's staging folder and its models on and off).
 """
 
 import fcntl
+import filecmp
 import functools
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -24,7 +26,7 @@ from orchestration import run_events
 from orchestration.defs.partitions import daily_partitions
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings, current_settings
 from orchestration.warehouse import WAREHOUSE_POOL
-from orchestration.warehouse.dbt_args import dbt_build_args, source_vars, vars_arg, window_vars
+from orchestration.warehouse.dbt_args import dbt_build_args, source_vars, vars_arg, window_env, window_vars
 from orchestration.warehouse.spark import WEIGHTS_MODEL, dagster_after_phase, spark_phases
 
 PREPARED_STAMP = "adwh_prepared.json"
@@ -164,9 +166,17 @@ def build_dbt_assets(settings: Settings, partitions_def: dg.PartitionsDefinition
         window = context.partition_time_window
         vars_ = window_vars(window.start, window.end)
         context.log.info(f"dbt build for report dates [{vars_['min_date']}, {vars_['max_date']})")
-        args = dbt_build_args(vars_, extra_vars=source_vars(settings.sources))
+        # the window goes in the environment, not in --vars: same vars as the prepared manifest,
+        # so dbt reuses its partial parse instead of re-parsing the project every night
+        args = dbt_build_args({}, extra_vars=source_vars(settings.sources))
+        # DBT_TARGET_PATH: dagster-dbt gives each invocation a folder of its own under it and
+        # starts dbt from the partial_parse.msgpack found there (by default dbt_project/target/,
+        # which holds whatever dbt last wrote there); each invocation hands its own on
+        runs_dir = settings.dbt_runs_dir
+        seed_partial_parse(project.project_dir / project.target_path, runs_dir)
+        env = {**window_env(vars_), "DBT_TARGET_PATH": os.fspath(runs_dir)}
         if settings.dbt_target != "spark":
-            yield from _streamed(dbt.cli(args, context=context))
+            yield from _streamed(_cli(dbt, args, context, env), runs_dir)
             return
         # Spark: no dbt Python model there; the weights are solved between two selections
         # (orchestration/warehouse/spark.py, docs/scale-out.md)
@@ -175,7 +185,7 @@ def build_dbt_assets(settings: Settings, partitions_def: dg.PartitionsDefinition
         args = [*args, "--exclude", "resource_type:unit_test"]
         before = _one_token(spark_phases(args)[0])
         after = _one_token(dagster_after_phase(args, manifest))
-        yield from _streamed(dbt.cli(before, context=context))
+        yield from _streamed(_cli(dbt, before, context, env), runs_dir)
         keys = [key for key in context.selected_asset_keys if key.path[-1] == WEIGHTS_MODEL]  # none without GA4
         if keys:
             key = keys[0]
@@ -189,9 +199,57 @@ def build_dbt_assets(settings: Settings, partitions_def: dg.PartitionsDefinition
                 raise dg.Failure(f"solving the data-driven weights on Spark failed:\n{out.stderr[-4000:]}")
             context.log.info(out.stdout.strip())
             yield dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_key(key))
-            yield from _streamed(dbt.cli(after, context=context))
+            yield from _streamed(_cli(dbt, after, context, env), runs_dir)
 
     return adwh_dbt
+
+
+PARTIAL_PARSE = "partial_parse.msgpack"
+
+
+def seed_partial_parse(prepared: Path, runs_dir: Path) -> None:
+    """Give ``runs_dir`` the prepared manifest's partial parse unless it has one (the first run
+    of a data dir; later runs hand theirs on, ``hand_on_partial_parse``)."""
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    source, kept = prepared / PARTIAL_PARSE, runs_dir / PARTIAL_PARSE
+    if source.exists() and not kept.exists():
+        _replace_atomically(source, kept)
+
+
+def hand_on_partial_parse(invocation_dir: Path, runs_dir: Path) -> bool:
+    """Keep the partial parse an invocation wrote (dbt writes it after parsing, whatever the
+    build's outcome) as the one the next invocation starts from; True when it changed.
+
+    dbt itself decides whether a partial parse still holds (project files, vars, the profile's
+    rendered values, env vars read while parsing), so handing on the latest one is always safe:
+    at worst the next run parses again."""
+    written, kept = invocation_dir / PARTIAL_PARSE, runs_dir / PARTIAL_PARSE
+    if not written.exists() or (kept.exists() and filecmp.cmp(written, kept, shallow=False)):
+        return False
+    _replace_atomically(written, kept)
+    return True
+
+
+def _replace_atomically(source: Path, destination: Path) -> None:
+    partial = destination.with_name(f".{destination.name}.{os.getpid()}.tmp")
+    shutil.copyfile(source, partial)
+    os.replace(partial, destination)
+
+
+def _cli(dbt: DbtCliResource, args: list[str], context: dg.AssetExecutionContext, env: dict[str, str]) -> Any:
+    """Start ``dbt <args>`` with ``env`` added to its environment. dagster-dbt copies this
+    process's environment when it starts dbt (``cli()`` returns once the process runs), so the
+    variables are set for that moment only and the previous values restored."""
+    previous = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        return dbt.cli(args, context=context)
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def _one_token(args: list[str]) -> list[str]:
@@ -206,10 +264,13 @@ def _one_token(args: list[str]) -> list[str]:
     return out
 
 
-def _streamed(invocation: Any):
-    for event in invocation.stream():
-        run_events.reached("dbt:node", resource_type=_resource_type(event))
-        yield event
+def _streamed(invocation: Any, runs_dir: Path):
+    try:
+        for event in invocation.stream():
+            run_events.reached("dbt:node", resource_type=_resource_type(event))
+            yield event
+    finally:
+        hand_on_partial_parse(Path(invocation.target_path), runs_dir)
 
 
 def _resource_type(event: object) -> str:

@@ -1,7 +1,12 @@
 """Pure builders of the dbt command line (unit-tested without Dagster or dbt).
 
-The partition window of a run becomes dbt vars ``min_date`` / ``max_date``:
-half-open, ``report_date >= min_date and report_date < max_date``.
+The partition window of a run is half-open, ``report_date >= min_date and report_date <
+max_date``. The orchestration layer hands it to dbt in the environment (``window_env``:
+``ADWH_DBT_MIN_DATE`` / ``ADWH_DBT_MAX_DATE``), read by the project's macros only while
+executing (macros/incremental_window.sql): dbt's vars are part of what its partial parsing
+compares, so a window passed in ``--vars`` would make every run (every night has a new window)
+re-parse the whole project. ``--vars '{"min_date": ..., "max_date": ...}'`` still works for
+a hand-run ``dbt`` and wins over the environment.
 """
 
 from __future__ import annotations
@@ -48,6 +53,18 @@ def source_vars(enabled: Iterable[str]) -> dict[str, bool]:
 def vars_arg(vars_: dict[str, Any]) -> list[str]:
     """``--vars '{...}'`` serialised deterministically."""
     return ["--vars", json.dumps(vars_, sort_keys=True)]
+
+
+WINDOW_ENV = {"min_date": "ADWH_DBT_MIN_DATE", "max_date": "ADWH_DBT_MAX_DATE"}
+
+
+def window_env(vars_: dict[str, str]) -> dict[str, str]:
+    """``{"min_date", "max_date"}`` (``window_vars``) -> the environment variables the dbt
+    project reads the run window from."""
+    unknown = sorted(set(vars_) - set(WINDOW_ENV))
+    if unknown or len(vars_) != len(WINDOW_ENV):
+        raise ValueError(f"a run window is exactly min_date and max_date; got {sorted(vars_)}")
+    return {WINDOW_ENV[name]: value for name, value in vars_.items()}
 
 
 def dbt_build_args(vars_: dict[str, Any], *, extra_vars: dict[str, Any] | None = None) -> list[str]:

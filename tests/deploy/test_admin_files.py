@@ -103,10 +103,12 @@ def _user_exists(name: str) -> bool:
 
 
 def test_housekeeping_deletes_only_old_run_folders(tmp_path):
-    root, home = tmp_path / "checkout", tmp_path / "dagster_home"
-    target, storage = root / "dbt_project" / "target", home / "storage"
+    root, home, data = tmp_path / "checkout", tmp_path / "dagster_home", tmp_path / "data"
+    target, storage, runs = root / "dbt_project" / "target", home / "storage", data / "dbt"
     old, now = time.time() - 40 * 86400, time.time()
     made = {
+        runs / "adwh_dbt-ccccccc-3333333": old,  # a dbt invocation of the data dir, 40 days: deleted
+        runs / "adwh_dbt-ddddddd-4444444": now - 3 * 86400,  # 3 days: kept
         target / "adwh_dbt-aaaaaaa-1111111": old,  # 40 days: deleted (keep 14)
         target / "adwh_dbt-bbbbbbb-2222222": now - 3 * 86400,  # 3 days: kept
         target / "adwh-0123456789ab": old,  # the manifest folder of a set of sources: never deleted
@@ -117,24 +119,30 @@ def test_housekeeping_deletes_only_old_run_folders(tmp_path):
         path.mkdir(parents=True)
         (path / "file.txt").write_text("x")
     (target / "manifest.json").write_text("{}")
+    (runs / "partial_parse.msgpack").write_bytes(b"x")  # handed on from run to run: never deleted
     warehouse = tmp_path / "warehouse.duckdb"
     warehouse.write_text("not touched")
     for path, mtime in made.items():
         os.utime(path, (mtime, mtime))
     os.utime(target / "manifest.json", (old, old))
+    os.utime(runs / "partial_parse.msgpack", (old, old))
 
-    env = {**os.environ, "ADWH_ROOT": str(root), "DAGSTER_HOME": str(home)}
+    env = {**os.environ, "ADWH_ROOT": str(root), "DAGSTER_HOME": str(home), "ADWH_DATA_DIR": str(data)}
     result = subprocess.run([str(HOUSEKEEPING)], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     left = {path for path in made if path.exists()}
     assert left == {
+        runs / "adwh_dbt-ddddddd-4444444",
         target / "adwh_dbt-bbbbbbb-2222222",
         target / "adwh-0123456789ab",
         storage / "run-new",
     }
     assert (target / "manifest.json").exists() and warehouse.read_text() == "not touched"
+    assert (runs / "partial_parse.msgpack").exists()
     # it names what it deleted (for the journal)
-    assert sorted(result.stdout.split()) == sorted([str(target / "adwh_dbt-aaaaaaa-1111111"), str(storage / "run-old")])
+    assert sorted(result.stdout.split()) == sorted(
+        [str(runs / "adwh_dbt-ccccccc-3333333"), str(target / "adwh_dbt-aaaaaaa-1111111"), str(storage / "run-old")]
+    )
 
 
 def test_logrotate_config_rotates_by_copytruncate(tmp_path):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.settings import REPO_ROOT
+from orchestration.settings import REPO_ROOT, Settings
 
 ADWH = str(Path(sys.executable).parent / "adwh")
 # Upper bound for one wait: only there so that a broken build fails instead of hanging
@@ -130,13 +130,14 @@ class Proc:
         return found
 
 
-def dbt_log_of(proc: Proc) -> Path | None:
-    """dbt.log of the run's dbt invocation (dagster-dbt's per-invocation target folder
-    ``dbt_project/target/adwh_dbt-<first 7 of run id>-*``), once the run id is in the output."""
+def dbt_log_of(proc: Proc, env: dict[str, str]) -> Path | None:
+    """dbt.log of the run's dbt invocation (dagster-dbt's per-invocation folder
+    ``<data dir>/dbt/adwh_dbt-<first 7 of run id>-*``, Settings.dbt_runs_dir), once the run id
+    is in the output."""
     match = re.search(r"adwh_all - ([0-9a-f]{8}-[0-9a-f-]{27}) -", proc.output())
     if not match:
         return None
-    found = sorted((REPO_ROOT / "dbt_project" / "target").glob(f"adwh_dbt-{match.group(1)[:7]}-*/dbt.log"))
+    found = sorted(Settings.from_env(env).dbt_runs_dir.glob(f"adwh_dbt-{match.group(1)[:7]}-*/dbt.log"))
     return found[0] if found else None
 
 

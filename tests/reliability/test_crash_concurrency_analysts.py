@@ -80,7 +80,7 @@ def test_sigkill_during_dbt_then_rerun_equals_clean_run(tmp_path, generated_land
 
     def dbt_is_writing() -> bool:
         """dbt build is running and has committed at least one table (mid-build)."""
-        log = dbt_log_of(proc)
+        log = dbt_log_of(proc, ws.env)
         if log is None or not log.exists():
             return False
         text = log.read_text(errors="replace")

@@ -7,7 +7,14 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from orchestration.warehouse.dbt_args import dbt_build_args, partition_keys_vars, restatement_window, window_vars
+from orchestration.warehouse.dbt_args import (
+    dbt_build_args,
+    partition_keys_vars,
+    restatement_window,
+    window_env,
+    window_vars,
+)
+from tests.paths import REPO
 
 
 def test_window_vars_half_open_from_datetimes():
@@ -31,6 +38,19 @@ def test_build_args_serialise_vars_deterministically():
     assert args[:2] == ["build", "--vars"]
     assert json.loads(args[2]) == {"min_date": "2024-03-05", "max_date": "2024-03-06"}
     assert args[2] == '{"max_date": "2024-03-06", "min_date": "2024-03-05"}'
+
+
+def test_window_env_names_the_variables_the_macros_read():
+    env = window_env(window_vars(date(2024, 3, 1), date(2024, 3, 4)))
+    assert env == {"ADWH_DBT_MIN_DATE": "2024-03-01", "ADWH_DBT_MAX_DATE": "2024-03-04"}
+    # the dbt project reads exactly these names (a rename on one side only would build everything)
+    macros = (REPO / "dbt_project" / "macros" / "incremental_window.sql").read_text()
+    for name in env:
+        assert f"env_var('{name}'" in macros
+    with pytest.raises(ValueError):
+        window_env({"min_date": "2024-03-01"})
+    with pytest.raises(ValueError):
+        window_env({"min_date": "2024-03-01", "max_date": "2024-03-02", "other": "x"})
 
 
 def test_restatement_window_ends_yesterday():

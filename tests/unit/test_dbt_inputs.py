@@ -1,4 +1,5 @@
-"""When the prepared dbt manifest is stale: the newest input of a parse (orchestration/defs/dbt.py)."""
+"""When the prepared dbt manifest is stale (the newest input of a parse), and the partial parse
+handed from one dbt invocation to the next (orchestration/defs/dbt.py)."""
 
 from __future__ import annotations
 
@@ -33,3 +34,32 @@ def test_newest_input_ignores_dbts_own_outputs(tmp_path, monkeypatch):
     assert dbt_defs._newest_input_mtime() == 5_000
     _touch(repo / "profiles.yml", 6_000)
     assert dbt_defs._newest_input_mtime() == 6_000
+
+
+def test_partial_parse_is_seeded_once_then_handed_on_by_each_invocation(tmp_path):
+    prepared, runs = tmp_path / "target" / "adwh-0123456789ab", tmp_path / "data" / "dbt"
+    prepared.mkdir(parents=True)
+    (prepared / "partial_parse.msgpack").write_bytes(b"prepared")
+    dbt_defs.seed_partial_parse(prepared, runs)
+    assert (runs / "partial_parse.msgpack").read_bytes() == b"prepared"
+
+    # an invocation that parsed again (another profile, a changed model) hands its parse on ...
+    first = runs / "adwh_dbt-aaaaaaa-1111111"
+    first.mkdir()
+    (first / "partial_parse.msgpack").write_bytes(b"parsed by the first run")
+    assert dbt_defs.hand_on_partial_parse(first, runs) is True
+    assert (runs / "partial_parse.msgpack").read_bytes() == b"parsed by the first run"
+    # ... and the prepared one no longer replaces it
+    dbt_defs.seed_partial_parse(prepared, runs)
+    assert (runs / "partial_parse.msgpack").read_bytes() == b"parsed by the first run"
+
+    # an invocation that reused it unchanged, or failed before parsing, changes nothing
+    second = runs / "adwh_dbt-bbbbbbb-2222222"
+    second.mkdir()
+    (second / "partial_parse.msgpack").write_bytes(b"parsed by the first run")
+    assert dbt_defs.hand_on_partial_parse(second, runs) is False
+    third = runs / "adwh_dbt-ccccccc-3333333"
+    third.mkdir()
+    assert dbt_defs.hand_on_partial_parse(third, runs) is False
+    assert (runs / "partial_parse.msgpack").read_bytes() == b"parsed by the first run"
+    assert not list(runs.glob(".*.tmp"))  # no temporary file left behind
