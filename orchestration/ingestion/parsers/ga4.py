@@ -450,8 +450,7 @@ _PARSE_OPTIONS = pajson.ParseOptions(explicit_schema=_READ_SCHEMA, unexpected_fi
 CHUNK_LINES = 20_000  # lines per read; a chunk that fails is halved until the bad lines are isolated
 _MIN_CHUNK = 16  # a failing chunk this small goes to the per-record path as a whole
 MAX_TIMESTAMP_US = (datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC) - EPOCH) // timedelta(microseconds=1)
-# starts and ends with printable, non-space ASCII: str.strip() leaves it as it is
-_CLEAN = r"(?s)^[!-~](?:.*[!-~])?$"
+_VISIBLE_ASCII = r"^[!-~]$"  # printable, non-space ASCII
 _INT64_TEXT = r"^-?[0-9]{1,18}$"  # what int() reads like the per-record path (longer ones take that path)
 _DIGITS = r"^[0-9]{1,18}$"
 # A URL whose query parameters need no decoding and whose query is everything after the first
@@ -471,7 +470,16 @@ def _matches(array, pattern: str) -> np.ndarray:
 
 def _null_unless(array, keep: np.ndarray):
     """``array`` with NULL where ``keep`` is False."""
+    if keep.all():
+        return array
     return pc.if_else(pa.array(keep), array, pa.scalar(None, array.type))
+
+
+def _clean(array) -> np.ndarray:
+    """Non-empty strings that start and end with printable, non-space ASCII: ``str.strip()`` leaves them as they are."""
+    first = pc.utf8_slice_codeunits(array, 0, 1)
+    last = pc.utf8_slice_codeunits(array, -1, 2**62)
+    return _matches(first, _VISIBLE_ASCII) & _matches(last, _VISIBLE_ASCII)
 
 
 def _map_python(array, function, only: np.ndarray | None = None):
@@ -488,7 +496,7 @@ def _map_python(array, function, only: np.ndarray | None = None):
 def _opt_str_columnar(array) -> tuple[pa.Array, np.ndarray]:
     """:func:`_opt_str` of a string column -> (values, rows it cannot decide: per-record path)."""
     placeholder = _mask(pc.is_in(array, value_set=pa.array(["", NOT_SET])))
-    plain = _mask(pc.is_null(array)) | placeholder | _matches(array, _CLEAN)
+    plain = _mask(pc.is_null(array)) | placeholder | _clean(array)
     return _null_unless(array, ~placeholder), ~plain
 
 
@@ -515,11 +523,11 @@ def _read_chunks(lines: list[str], numbers: list[int]) -> tuple[list[pa.Table], 
         start, stop = pending.pop()
         chunk = lines[start:stop]
         data = "\n".join(chunk).encode("utf-8")
-        block = max(1 << 20, max(len(line) for line in chunk) * 4 + 2)
+        block = max(1 << 20, max(map(len, chunk)) * 4 + 2)  # a block holds whole lines (UTF-8: <= 4 bytes a char)
+        # one CPU: the serial reader (pyarrow's threaded one is slower there)
+        options = pajson.ReadOptions(block_size=block, use_threads=pa.cpu_count() > 1)
         try:
-            table = pajson.read_json(
-                io.BytesIO(data), read_options=pajson.ReadOptions(block_size=block), parse_options=_PARSE_OPTIONS
-            )
+            table = pajson.read_json(io.BytesIO(data), read_options=options, parse_options=_PARSE_OPTIONS)
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
             table = None
         if table is not None and table.num_rows == stop - start:
@@ -540,9 +548,11 @@ def _columnar_tables(
 
     Every check of :func:`parse_event` is a vectorised predicate here; a row that fails one, or
     that holds a value only the Python code handles exactly, is not cleared (per-record path)."""
-    table = table.combine_chunks()
     rows = table.num_rows
-    col = table.column
+
+    def col(name: str) -> pa.Array:  # plain arrays (a ChunkedArray's to_numpy would import pandas)
+        return table.column(name).combine_chunks()
+
     ok = np.ones(rows, dtype=bool)
 
     ok &= _mask(pc.equal(col("event_date"), report_date.strftime("%Y%m%d")))
@@ -551,10 +561,10 @@ def _columnar_tables(
     timestamp = pc.cast(_null_unless(timestamp_text, digits), pa.int64())
     ok &= digits & _mask(pc.less_equal(timestamp, MAX_TIMESTAMP_US))
     event_name, user_pseudo_id = col("event_name"), col("user_pseudo_id")
-    ok &= _matches(event_name, _CLEAN) & _matches(user_pseudo_id, _CLEAN)
+    ok &= _clean(event_name) & _clean(user_pseudo_id)
 
     # event_params, flattened: one entry per param, ``parents`` = its event
-    param_lists = col("event_params").combine_chunks()
+    param_lists = col("event_params")
     params = pc.list_flatten(param_lists)
     parents = np.asarray(pc.list_parent_indices(param_lists).to_numpy(zero_copy_only=False), dtype=np.int64)
     keys = pc.struct_field(params, "key")
@@ -564,7 +574,7 @@ def _columnar_tables(
     double_value = pc.coalesce(pc.struct_field(holder, "double_value"), pc.struct_field(holder, "float_value"))
     int_digits = _matches(int_text, _INT64_TEXT)
     int_value = pc.cast(_null_unless(int_text, int_digits), pa.int64())
-    bad_param = ~_mask(pc.is_valid(params)) | ~_matches(keys, _CLEAN)
+    bad_param = ~_mask(pc.is_valid(params)) | ~_clean(keys)
     bad_param |= ~(_mask(pc.is_null(int_text)) | _mask(pc.equal(int_text, "")) | int_digits)
     negative_zero = _mask(pc.equal(double_value, 0.0)) & _mask(pc.less(pc.divide(1.0, double_value), 0.0))
     bad_param |= ~(_mask(pc.is_null(double_value)) | _mask(pc.is_finite(double_value))) | negative_zero
@@ -604,26 +614,33 @@ def _columnar_tables(
         "page_location": param_string("page_location"),
         "page_referrer": param_string("page_referrer"),
     }
-    traffic = col("collected_traffic_source").combine_chunks()
+    traffic = col("collected_traffic_source")
     for column, name in TRAFFIC_FIELDS.items():
         out[column], undecided = _opt_str_columnar(
-            _null_unless(pc.struct_field(traffic, name), _mask(pc.is_valid(traffic)))
+            pc.struct_field(traffic, name)  # NULL where the object is
         )
         ok &= ~undecided
 
     # url_* from the original page_location (unscrubbed), when its query needs no decoding
     location = pc.take(string_value, first("page_location"))
     ok &= _mask(pc.is_null(location)) | _matches(location, _PLAIN_URL)
+    # parse_qs of the query: "&"-separated "name=value" pairs (no "=", or no value: skipped),
+    # names lower-cased, the first value of a name wins
     query = pc.struct_field(pc.extract_regex(location, r"^[^?]*\?(?P<query>.*)$"), "query")
+    pairs = pc.split_pattern(query, "&")
+    pair_rows = np.asarray(pc.list_parent_indices(pairs).to_numpy(zero_copy_only=False), dtype=np.int64)
+    name_value = pc.extract_regex(pc.list_flatten(pairs), r"^(?P<name>[^=]*)=(?P<value>.*)$")
+    names = pc.ascii_lower(pc.struct_field(name_value, "name")).to_numpy(zero_copy_only=False)
+    values = pc.struct_field(name_value, "value")
+    named = _mask(pc.not_equal(values, ""))
     for column, name in URL_FIELDS.items():
-        value = pc.struct_field(pc.extract_regex(query, rf"(?:^|&)(?i:{re.escape(name)})=(?P<value>[^&]+)"), "value")
+        value = pc.take(values, _first_with_key(named & (names == name), pair_rows, rows))
         out[column] = _map_python(value, lambda text: hash_pii(text, salt)) if name in PERSONAL_URL_PARAMS else value
 
-    ecommerce = col("ecommerce").combine_chunks()
-    ecommerce_valid = _mask(pc.is_valid(ecommerce))
+    ecommerce = col("ecommerce")
 
     def ecommerce_field(name: str):
-        return _null_unless(pc.struct_field(ecommerce, name), ecommerce_valid)
+        return pc.struct_field(ecommerce, name)  # NULL where the object is
 
     out["transaction_id"], undecided = _opt_str_columnar(ecommerce_field("transaction_id"))
     ok &= ~undecided & ~(_mask(pc.equal(event_name, "purchase")) & _mask(pc.is_null(out["transaction_id"])))
@@ -678,6 +695,9 @@ def _parse_columnar(data: bytes, *, file_name: str, report_date: date) -> ParseR
     fast_lines: list[str] = []
     fast_numbers: list[int] = []
     slow: list[int] = []
+    # no JSON escapes (every decoded string is then a substring of its line) and no e-mail address
+    # to scrub (in clear or percent-encoded): looked for line by line only if the file has any
+    special = ("\\", "@", "%40") if any(text_has in text for text_has in ("\\", "@", "%40")) else ()
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()
         if not stripped:
@@ -688,9 +708,7 @@ def _parse_columnar(data: bytes, *, file_name: str, report_date: date) -> ParseR
             first_seen.setdefault(stripped, number) == number
             and stripped[0] == "{"
             and stripped[-1] == "}"
-            and "\\" not in stripped  # no JSON escapes: every decoded string is a substring of the line
-            and "@" not in stripped  # no e-mail address to scrub (in clear or percent-encoded)
-            and "%40" not in stripped
+            and not any(text_has in stripped for text_has in special)
         ):
             fast_lines.append(stripped)
             fast_numbers.append(number)
