@@ -27,6 +27,10 @@ partition key and turn the ``PartitionReport`` into metadata and checks.
   rehash``), so no lake ever holds hashes made with two salts.
 - Every record is loaded or quarantined with its reason; ``records_read ==
   rows_loaded + rows_quarantined`` is asserted before anything is written.
+- A parser's table is a list of row dicts (turned into Arrow with the source's schema)
+  or an ``ArrowRows`` from a columnar parser (GA4), whose ``pa.Table`` is cast to the
+  schema and concatenated as it is, in file order; either way a row that does not fit
+  the schema, or a NULL in a required column, fails the partition.
 - A file that cannot be parsed at all raises ``IngestError`` naming the file and
   position; nothing of the partition is written (the previous version stays).
 - A partition whose quarantined share is above ``ADWH_QUARANTINE_FAIL_RATE``

@@ -16,6 +16,10 @@ counted in ``ignored_lines`` with the reason in ``warnings``.
 A file that cannot be parsed at all (invalid UTF-8, truncated JSON, a CSV with
 a missing required column, a document of the wrong shape) raises
 ``SourceParseError`` naming the file, the position and the field.
+
+A table of the result is a list of row dicts or, from a columnar parser (GA4), an
+``ArrowRows``: the same rows held in a ``pa.Table``, read like the list (index, iterate,
+compare, ``len``) and written by the ingest layer without becoming Python objects.
 """
 
 from __future__ import annotations

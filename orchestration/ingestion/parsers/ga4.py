@@ -24,6 +24,30 @@ Personal data (see :mod:`orchestration.ingestion.parsers.pii`): ``user_id`` is h
 Mailchimp subscriber id ``mc_eid`` is hashed both in ``url_mc_eid`` and inside the
 URLs; e-mail addresses are replaced by ``email_sha256:<hash>`` in every emitted string
 and in the quarantined raw line (and in reject reasons).
+
+Two paths, one result. :func:`parse_reference` is the per-record Python parse (``json.loads``
+and :func:`parse_event` per line); it defines the output. :func:`parse`, used by ingestion,
+does the bulk of the work columnar and gives exactly the same result (``tests/unit/
+test_columnar_equivalence.py``), with its tables as :class:`~.base.ArrowRows`:
+
+1. A pass over the lines counts blank lines and marks duplicates (as the reference does).
+   Lines that are not duplicates, are ``{...}`` and contain no ``\\`` (so no JSON escapes),
+   ``@`` or ``%40`` (no e-mail address to scrub) go to pyarrow's JSON reader with an
+   explicit schema (``_READ_SCHEMA``), in chunks of ``CHUNK_LINES``. A chunk the reader
+   refuses (invalid JSON, a value of another JSON type, a key given twice) is halved until
+   the lines it refuses are isolated in chunks of at most ``_MIN_CHUNK`` lines.
+2. Every check of :func:`parse_event` is a vectorised predicate over the Arrow columns
+   (``_columnar_tables``), and every output column is computed with ``pyarrow.compute``:
+   date, timestamps, ``(not set)``/blank -> NULL, params flattened, the ``url_*`` query
+   parameters of plain-ASCII URLs that need no percent-decoding. ``user_id`` and
+   ``mc_eid`` are hashed, and ``mc_eid=`` in URL params scrubbed, by the same Python
+   functions over the distinct values of the column.
+3. Every other line - one the reader refused, one whose row fails a predicate, or holds a
+   value the vectorised path does not reproduce exactly (surrounding or non-ASCII
+   whitespace, a URL with ``%``/``+``/``#``, a number such as ``-0`` or ``1e400``, a session
+   id given as a double or string) - goes through the per-record code, which gives its
+   row or its reject (reason and scrubbed raw line) exactly as the reference does. Rows of
+   both paths are merged in line order.
 """
 
 from __future__ import annotations
