@@ -27,6 +27,10 @@ partition key and turn the ``PartitionReport`` into metadata and checks.
   rehash``), so no lake ever holds hashes made with two salts.
 - Every record is loaded or quarantined with its reason; ``records_read ==
   rows_loaded + rows_quarantined`` is asserted before anything is written.
+- A parser's table is a list of row dicts (turned into Arrow with the source's schema)
+  or an ``ArrowRows`` from a columnar parser (GA4), whose ``pa.Table`` is cast to the
+  schema and concatenated as it is, in file order; either way a row that does not fit
+  the schema, or a NULL in a required column, fails the partition.
 - A file that cannot be parsed at all raises ``IngestError`` naming the file and
   position; nothing of the partition is written (the previous version stays).
 - A partition whose quarantined share is above ``ADWH_QUARANTINE_FAIL_RATE``
@@ -51,11 +55,12 @@ from types import ModuleType
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from orchestration.ingestion import quality, salt_record
 from orchestration.ingestion.lake import Lake
 from orchestration.ingestion.parsers import pii
-from orchestration.ingestion.parsers.base import QUARANTINE_SCHEMA, Reject, SourceParseError
+from orchestration.ingestion.parsers.base import QUARANTINE_SCHEMA, ArrowRows, Reject, Rows, SourceParseError
 from orchestration.registry import ALL_SOURCES
 
 
@@ -338,7 +343,8 @@ def ingest_partition(
     if not force and previous and previous.get("fingerprint") == fingerprint and lake.is_complete(source, day):
         return _report_from_manifest(previous, status="unchanged")
 
-    tables: dict[str, list[dict[str, Any]]] = {name: [] for name in module.SCHEMAS}
+    # per table, the parts of its rows in file order: Arrow tables (columnar parsers) and row dicts
+    parts: dict[str, list[pa.Table | list[dict[str, Any]]]] = {name: [[]] for name in module.SCHEMAS}
     rejects: list[dict[str, Any]] = []
     report = PartitionReport(source, day.isoformat(), "ingested", warnings=[*warnings, *salt_warnings])
     grain = tuple(getattr(module, "GRAIN", ()))
@@ -367,9 +373,12 @@ def ingest_partition(
             file_rejects.extend(cross)
             report.cross_file_duplicates += len(cross)
         for table, rows in result_tables.items():
-            if table not in tables:
+            if table not in parts:
                 raise IngestError(f"{display}: parser emitted unknown table {table!r}")
-            tables[table].extend(rows)
+            if isinstance(rows, ArrowRows):
+                parts[table] += [rows.table, []]
+            else:
+                parts[table][-1].extend(rows)
         file_report.rows_loaded = len(result_tables[module.PRIMARY_TABLE])
         file_report.rows_quarantined = len(file_rejects)
         for reject in file_rejects:
@@ -391,9 +400,16 @@ def ingest_partition(
             )
 
     arrow_tables: dict[str, pa.Table] = {}
-    for table, rows in tables.items():
+    for table, table_parts in parts.items():
+        table_schema = module.SCHEMAS[table]
         try:
-            arrow_tables[table] = pa.Table.from_pylist(rows, schema=module.SCHEMAS[table])
+            arrow_tables[table] = pa.concat_tables(
+                part.cast(table_schema)
+                if isinstance(part, pa.Table)
+                else pa.Table.from_pylist(part, schema=table_schema)
+                for part in table_parts
+                if isinstance(part, pa.Table) or part or len(table_parts) == 1
+            )
         except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError) as exc:
             raise IngestError(f"{source} {day.isoformat()}: table {table}: rows do not fit the schema: {exc}") from exc
         # pyarrow does not enforce nullable=False on from_pylist: check it here.
@@ -513,33 +529,50 @@ def lifetime_counter_decreases(
 
 
 def _drop_cross_file_duplicates(
-    tables: dict[str, list[dict[str, Any]]],
+    tables: dict[str, Rows],
     primary: str,
     grain: tuple[str, ...],
     seen: dict[tuple, str],
     display: str,
-) -> tuple[dict[str, list[dict[str, Any]]], list[Reject]]:
+) -> tuple[dict[str, Rows], list[Reject]]:
     """A record whose grain key was already loaded from another file of the same day is
-    quarantined (e.g. the same account exported both as API JSON and as UI CSV)."""
+    quarantined (e.g. the same account exported both as API JSON and as UI CSV). Columnar
+    tables (``ArrowRows``) are read by their grain columns; only a duplicate row is made a dict."""
     dropped: set[int] = set()
     rejects: list[Reject] = []
-    for row in tables[primary]:
-        key = tuple(row.get(column) for column in grain)
+    primary_rows = tables[primary]
+    if isinstance(primary_rows, ArrowRows):
+        columnar = primary_rows.table
+        columns = [columnar.column(column).to_pylist() if column in columnar.column_names else None for column in grain]
+        keys = zip(*(values if values is not None else [None] * columnar.num_rows for values in columns), strict=True)
+        numbers = columnar.column("record_number").to_pylist()
+    else:
+        keys = (tuple(row.get(column) for column in grain) for row in primary_rows)
+        numbers = [row["record_number"] for row in primary_rows]
+    for index, (key, number) in enumerate(zip(keys, numbers, strict=True)):
+        key = tuple(key)
         if key in seen:
-            dropped.add(row["record_number"])
+            dropped.add(number)
+            row = primary_rows[index]
             raw = {k: v for k, v in row.items() if k not in ("source_file", "record_number")}
             rejects.append(
                 Reject(
-                    row["record_number"],
+                    number,
                     f"duplicate of {seen[key]} (same {', '.join(grain)} in another file of this day)",
                     json.dumps(raw, default=str, sort_keys=True),
                 )
             )
         else:
-            seen[key] = f"{display} record {row['record_number']}"
+            seen[key] = f"{display} record {number}"
     if not dropped:
         return tables, rejects
-    kept = {name: [row for row in rows if row["record_number"] not in dropped] for name, rows in tables.items()}
+    kept: dict[str, Rows] = {}
+    for name, rows in tables.items():
+        if isinstance(rows, ArrowRows):
+            drop = pc.is_in(rows.table.column("record_number"), value_set=pa.array(sorted(dropped), pa.int64()))
+            kept[name] = ArrowRows(rows.table.filter(pc.invert(drop)))
+        else:
+            kept[name] = [row for row in rows if row["record_number"] not in dropped]
     return kept, rejects
 
 

@@ -16,13 +16,17 @@ counted in ``ignored_lines`` with the reason in ``warnings``.
 A file that cannot be parsed at all (invalid UTF-8, truncated JSON, a CSV with
 a missing required column, a document of the wrong shape) raises
 ``SourceParseError`` naming the file, the position and the field.
+
+A table of the result is a list of row dicts or, from a columnar parser (GA4), an
+``ArrowRows``: the same rows held in a ``pa.Table``, read like the list (index, iterate,
+compare, ``len``) and written by the ingest layer without becoming Python objects.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -62,11 +66,62 @@ class Reject:
     raw_record: str  # the original record as text
 
 
+class ArrowRows(Sequence):
+    """A parser table held as a ``pa.Table`` that reads like the list of row dicts it stands for.
+
+    Columnar parsers return their tables in this form, so the ingest layer can write them
+    without turning them into Python objects (``.table``); callers that index, iterate,
+    compare or count rows see the same row dicts as before (``to_pylist``, made once, on
+    first use). Read-only.
+    """
+
+    __slots__ = ("table", "_rows")
+
+    def __init__(self, table: pa.Table):
+        self.table = table
+        self._rows: list[dict[str, Any]] | None = None
+
+    def rows(self) -> list[dict[str, Any]]:
+        if self._rows is None:
+            self._rows = self.table.to_pylist()
+        return self._rows
+
+    def __len__(self) -> int:
+        return self.table.num_rows
+
+    def __getitem__(self, index):  # int -> row dict, slice -> list of row dicts
+        return self.rows()[index]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.rows())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ArrowRows):
+            return self.rows() == other.rows()
+        if isinstance(other, (list, tuple)):
+            return self.rows() == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking sequence, like a list
+
+    def __repr__(self) -> str:
+        return f"ArrowRows({self.rows()!r})"
+
+
+Rows = list[dict[str, Any]] | ArrowRows
+
+
+def table_rows(rows: Rows) -> list[dict[str, Any]]:
+    """The row dicts of a parser table (a list as is; an ``ArrowRows`` materialised)."""
+    return rows.rows() if isinstance(rows, ArrowRows) else rows
+
+
 @dataclass
 class ParseResult:
     source_file: str
     records_read: int
-    tables: dict[str, list[dict[str, Any]]]
+    # table -> its rows: a list of row dicts, or an ``ArrowRows`` (the same rows held columnar)
+    tables: dict[str, Rows]
     rejects: list[Reject] = field(default_factory=list)
     ignored_lines: int = 0
     warnings: list[str] = field(default_factory=list)

@@ -24,11 +24,36 @@ Personal data (see :mod:`orchestration.ingestion.parsers.pii`): ``user_id`` is h
 Mailchimp subscriber id ``mc_eid`` is hashed both in ``url_mc_eid`` and inside the
 URLs; e-mail addresses are replaced by ``email_sha256:<hash>`` in every emitted string
 and in the quarantined raw line (and in reject reasons).
+
+Two paths, one result. :func:`parse_reference` is the per-record Python parse (``json.loads``
+and :func:`parse_event` per line); it defines the output. :func:`parse`, used by ingestion,
+does the bulk of the work columnar and gives exactly the same result (``tests/unit/
+test_columnar_equivalence.py``), with its tables as :class:`~.base.ArrowRows`:
+
+1. A pass over the lines counts blank lines and marks duplicates (as the reference does).
+   Lines that are not duplicates, are ``{...}`` and contain no ``\\`` (so no JSON escapes),
+   ``@`` or ``%40`` (no e-mail address to scrub) go to pyarrow's JSON reader with an
+   explicit schema (``_READ_SCHEMA``), in chunks of ``CHUNK_LINES``. A chunk the reader
+   refuses (invalid JSON, a value of another JSON type, a key given twice) is halved until
+   the lines it refuses are isolated in chunks of at most ``_MIN_CHUNK`` lines.
+2. Every check of :func:`parse_event` is a vectorised predicate over the Arrow columns
+   (``_columnar_tables``), and every output column is computed with ``pyarrow.compute``:
+   date, timestamps, ``(not set)``/blank -> NULL, params flattened, the ``url_*`` query
+   parameters of plain-ASCII URLs that need no percent-decoding. ``user_id`` and
+   ``mc_eid`` are hashed, and ``mc_eid=`` in URL params scrubbed, by the same Python
+   functions over the distinct values of the column.
+3. Every other line - one the reader refused, one whose row fails a predicate, or holds a
+   value the vectorised path does not reproduce exactly (surrounding or non-ASCII
+   whitespace, a URL with ``%``/``+``/``#``, a number such as ``-0`` or ``1e400``, a session
+   id given as a double or string) - goes through the per-record code, which gives its
+   row or its reject (reason and scrubbed raw line) exactly as the reference does. Rows of
+   both paths are merged in line order.
 """
 
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import math
 import re
@@ -37,9 +62,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pajson
 
 from orchestration.ingestion.parsers.base import (
+    ArrowRows,
     ParseResult,
     RecordError,
     Reject,
@@ -342,50 +371,408 @@ def scrub_raw_line(line: str, salt: str) -> str:
     return scrub_url_text(_USER_ID_IN_JSON.sub(_hash_user_id, line), salt)
 
 
-# --------------------------------------------------------------------------- entry point
-def parse(data: bytes, *, file_name: str, report_date: date) -> ParseResult:
-    """Parse one GA4 NDJSON export (``.gz`` is decompressed here) into ``events`` and ``event_params``."""
-    salt = pii_salt()
-    if file_name.lower().endswith(".gz"):
-        data = _decompress(data, file_name)
-    text = decode_utf8(data, file_name)
-
-    tables: dict[str, list[dict[str, Any]]] = {PRIMARY_TABLE: [], PARAMS_TABLE: []}
-    rejects: list[Reject] = []
-    first_seen: dict[str, int] = {}
-    records_read = 0
-    blank_lines = 0
-
-    for number, line in enumerate(_lines(text), start=1):
-        stripped = line.strip()
-        if not stripped:
-            blank_lines += 1
-            continue
-        records_read += 1
+# --------------------------------------------------------------------------- reference path
+def _parse_line(
+    number: int, line: str, stripped: str, first_seen: dict[str, int], report_date: date, salt: str, file_name: str
+) -> dict[str, list[dict[str, Any]]] | Reject:
+    """One non-blank line -> its rows (with lineage) or its Reject. ``first_seen`` maps each
+    stripped line to the number of its first occurrence (filled here when missing)."""
+    try:
+        first = first_seen.setdefault(stripped, number)
+        if first != number:
+            raise RecordError(None, f"duplicate of line {first} (byte-identical event)")
         try:
-            if stripped in first_seen:
-                raise RecordError(None, f"duplicate of line {first_seen[stripped]} (byte-identical event)")
-            first_seen[stripped] = number
-            try:
-                event = json.loads(stripped)
-            except json.JSONDecodeError as exc:
-                column = exc.colno + (len(line) - len(line.lstrip()))  # column in the line as written
-                raise RecordError(None, f"invalid JSON at column {column}: {exc.msg}") from None
-            if not isinstance(event, dict):
-                raise RecordError(None, f"not a JSON object: {type(event).__name__}")
-            out = parse_event(event, report_date, salt)
-        except RecordError as exc:
-            rejects.append(Reject(number, scrub_url_text(str(exc), salt), scrub_raw_line(stripped, salt)))
-            continue
-        for table, rows in out.items():
-            for row in rows:
-                row["source_file"] = file_name
-                row["record_number"] = number
-                tables[table].append(row)
+            event = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            column = exc.colno + (len(line) - len(line.lstrip()))  # column in the line as written
+            raise RecordError(None, f"invalid JSON at column {column}: {exc.msg}") from None
+        if not isinstance(event, dict):
+            raise RecordError(None, f"not a JSON object: {type(event).__name__}")
+        out = parse_event(event, report_date, salt)
+    except RecordError as exc:
+        return Reject(number, scrub_url_text(str(exc), salt), scrub_raw_line(stripped, salt))
+    for rows in out.values():
+        for row in rows:
+            row["source_file"] = file_name
+            row["record_number"] = number
+    return out
 
+
+def _result(file_name: str, records_read: int, tables: dict, rejects: list[Reject], blank_lines: int) -> ParseResult:
     result = ParseResult(
         source_file=file_name, records_read=records_read, tables=tables, rejects=rejects, ignored_lines=blank_lines
     )
     if blank_lines:
         result.warnings.append(f"{file_name}: {blank_lines} blank line(s) ignored")
     return result
+
+
+def _text(data: bytes, file_name: str) -> str:
+    if file_name.lower().endswith(".gz"):
+        data = _decompress(data, file_name)
+    return decode_utf8(data, file_name)
+
+
+def parse_reference(data: bytes, *, file_name: str, report_date: date) -> ParseResult:
+    """The per-record pure-Python parse: one ``json.loads`` and :func:`parse_event` per line.
+
+    It defines the output: :func:`parse` (the columnar path) must give exactly this result,
+    and runs this code itself for every line its vectorised checks do not clear.
+    """
+    salt = pii_salt()
+    text = _text(data, file_name)
+    tables: dict[str, list[dict[str, Any]]] = {PRIMARY_TABLE: [], PARAMS_TABLE: []}
+    rejects: list[Reject] = []
+    first_seen: dict[str, int] = {}
+    records_read = 0
+    blank_lines = 0
+    for number, line in enumerate(_lines(text), start=1):
+        stripped = line.strip()
+        if not stripped:
+            blank_lines += 1
+            continue
+        records_read += 1
+        out = _parse_line(number, line, stripped, first_seen, report_date, salt, file_name)
+        if isinstance(out, Reject):
+            rejects.append(out)
+            continue
+        for table, rows in out.items():
+            tables[table].extend(rows)
+    return _result(file_name, records_read, tables, rejects, blank_lines)
+
+
+# --------------------------------------------------------------------------- entry point
+def parse(data: bytes, *, file_name: str, report_date: date) -> ParseResult:
+    """Parse one GA4 NDJSON export (``.gz`` is decompressed here) into ``events`` and ``event_params``.
+
+    Columnar (see :mod:`orchestration.ingestion.parsers.ga4_columnar`): the result equals
+    :func:`parse_reference`'s, with the tables held as :class:`~.base.ArrowRows`.
+    """
+    return _parse_columnar(data, file_name=file_name, report_date=report_date)
+
+
+# --------------------------------------------------------------------------- columnar path
+# What pyarrow's JSON reader reads of an event (other fields are ignored). A value of another
+# JSON type (an int where a string is expected, an object that is a list, a key given twice)
+# fails the read of its chunk: those lines then take the per-record path.
+_VALUE = pa.struct(
+    [("string_value", _str), ("int_value", _str), ("double_value", pa.float64()), ("float_value", pa.float64())]
+)
+_READ_SCHEMA = pa.schema(
+    [
+        ("event_date", _str),
+        ("event_timestamp", _str),
+        ("event_name", _str),
+        ("user_pseudo_id", _str),
+        ("user_id", _str),
+        ("event_params", pa.list_(pa.struct([("key", _str), ("value", _VALUE)]))),
+        ("collected_traffic_source", pa.struct([(name, _str) for name in TRAFFIC_FIELDS.values()])),
+        ("ecommerce", pa.struct([("transaction_id", _str), ("purchase_revenue", pa.float64()), ("currency", _str)])),
+    ]
+)
+_PARSE_OPTIONS = pajson.ParseOptions(explicit_schema=_READ_SCHEMA, unexpected_field_behavior="ignore")
+CHUNK_LINES = 20_000  # lines per read; a chunk that fails is halved until the bad lines are isolated
+_MIN_CHUNK = 16  # a failing chunk this small goes to the per-record path as a whole
+MAX_TIMESTAMP_US = (datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC) - EPOCH) // timedelta(microseconds=1)
+_VISIBLE_ASCII = r"^[!-~]$"  # printable, non-space ASCII
+_INT64_TEXT = r"^-?[0-9]{1,18}$"  # what int() reads like the per-record path (longer ones take that path)
+_DIGITS = r"^[0-9]{1,18}$"
+# A URL whose query parameters need no decoding and whose query is everything after the first
+# "?": printable ASCII without "%", "+", "#", "[", "]" or "\" (urlsplit/parse_qs would change those).
+_PLAIN_URL = r'^[!"$&-*,-Z^-~]*$'
+_MC_EID_TEXT = r"(?i)mc_eid="  # a value scrub_url_text may change (it needs the exact Python function)
+
+
+def _mask(array: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A boolean array as numpy, NULL as False."""
+    return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _matches(array, pattern: str) -> np.ndarray:
+    return _mask(pc.match_substring_regex(array, pattern))
+
+
+def _null_unless(array, keep: np.ndarray):
+    """``array`` with NULL where ``keep`` is False."""
+    if keep.all():
+        return array
+    return pc.if_else(pa.array(keep), array, pa.scalar(None, array.type))
+
+
+def _clean(array) -> np.ndarray:
+    """Non-empty strings that start and end with printable, non-space ASCII: ``str.strip()`` leaves them as they are."""
+    first = pc.utf8_slice_codeunits(array, 0, 1)
+    last = pc.utf8_slice_codeunits(array, -1, 2**62)
+    return _matches(first, _VISIBLE_ASCII) & _matches(last, _VISIBLE_ASCII)
+
+
+def _map_python(array, function, only: np.ndarray | None = None):
+    """``function`` over the distinct non-null values of a string array (``only``: just where True)."""
+    todo = array if only is None else _null_unless(array, only)
+    distinct = pc.unique(todo).drop_null()
+    if len(distinct) == 0:
+        return array
+    mapped = pa.array([function(value) for value in distinct.to_pylist()], _str)
+    replaced = pc.take(mapped, pc.index_in(todo, value_set=distinct))
+    return replaced if only is None else pc.if_else(pa.array(only), replaced, array)
+
+
+def _opt_str_columnar(array) -> tuple[pa.Array, np.ndarray]:
+    """:func:`_opt_str` of a string column -> (values, rows it cannot decide: per-record path)."""
+    placeholder = _mask(pc.is_in(array, value_set=pa.array(["", NOT_SET])))
+    plain = _mask(pc.is_null(array)) | placeholder | _clean(array)
+    return _null_unless(array, ~placeholder), ~plain
+
+
+def _first_with_key(keys_equal: np.ndarray, parents: np.ndarray, rows: int) -> pa.Array:
+    """Per event, the index of its first param whose key is the one asked for (NULL: none)."""
+    chosen = np.flatnonzero(keys_equal)
+    owner = parents[chosen]
+    first = np.ones(len(chosen), dtype=bool)
+    first[1:] = owner[1:] != owner[:-1]
+    index = np.full(rows, -1, dtype=np.int64)
+    index[owner[first]] = chosen[first]
+    return pa.array(index, mask=index < 0)
+
+
+def _read_chunks(lines: list[str], numbers: list[int]) -> tuple[list[pa.Table], list[list[int]], list[int]]:
+    """Read stripped event lines with pyarrow -> (tables, their record numbers, numbers not read).
+
+    A chunk that pyarrow refuses (or that yields another number of rows than lines) is halved
+    until the lines it cannot read are isolated in chunks of at most ``_MIN_CHUNK`` lines."""
+    tables, table_numbers, unread = [], [], []
+    pending = [(start, min(start + CHUNK_LINES, len(lines))) for start in range(0, len(lines), CHUNK_LINES)]
+    pending.reverse()
+    while pending:
+        start, stop = pending.pop()
+        chunk = lines[start:stop]
+        data = "\n".join(chunk).encode("utf-8")
+        block = max(1 << 20, max(map(len, chunk)) * 4 + 2)  # a block holds whole lines (UTF-8: <= 4 bytes a char)
+        # one CPU: the serial reader (pyarrow's threaded one is slower there)
+        options = pajson.ReadOptions(block_size=block, use_threads=pa.cpu_count() > 1)
+        try:
+            table = pajson.read_json(io.BytesIO(data), read_options=options, parse_options=_PARSE_OPTIONS)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+            table = None
+        if table is not None and table.num_rows == stop - start:
+            tables.append(table)
+            table_numbers.append(numbers[start:stop])
+        elif stop - start <= _MIN_CHUNK:
+            unread.extend(numbers[start:stop])
+        else:
+            middle = (start + stop) // 2
+            pending += [(middle, stop), (start, middle)]
+    return tables, table_numbers, unread
+
+
+def _columnar_tables(
+    table: pa.Table, numbers: pa.Array, report_date: date, salt: str, file_name: str
+) -> tuple[dict[str, pa.Table], np.ndarray]:
+    """The events read by pyarrow -> (``events``/``event_params`` of the rows it clears, cleared mask).
+
+    Every check of :func:`parse_event` is a vectorised predicate here; a row that fails one, or
+    that holds a value only the Python code handles exactly, is not cleared (per-record path)."""
+    rows = table.num_rows
+
+    def col(name: str) -> pa.Array:  # plain arrays (a ChunkedArray's to_numpy would import pandas)
+        return table.column(name).combine_chunks()
+
+    ok = np.ones(rows, dtype=bool)
+
+    ok &= _mask(pc.equal(col("event_date"), report_date.strftime("%Y%m%d")))
+    timestamp_text = col("event_timestamp")
+    digits = _matches(timestamp_text, _DIGITS)
+    timestamp = pc.cast(_null_unless(timestamp_text, digits), pa.int64())
+    ok &= digits & _mask(pc.less_equal(timestamp, MAX_TIMESTAMP_US))
+    event_name, user_pseudo_id = col("event_name"), col("user_pseudo_id")
+    ok &= _clean(event_name) & _clean(user_pseudo_id)
+
+    # event_params, flattened: one entry per param, ``parents`` = its event
+    param_lists = col("event_params")
+    params = pc.list_flatten(param_lists)
+    parents = np.asarray(pc.list_parent_indices(param_lists).to_numpy(zero_copy_only=False), dtype=np.int64)
+    keys = pc.struct_field(params, "key")
+    holder = pc.struct_field(params, "value")
+    string_value = pc.struct_field(holder, "string_value")
+    int_text = pc.struct_field(holder, "int_value")
+    double_value = pc.coalesce(pc.struct_field(holder, "double_value"), pc.struct_field(holder, "float_value"))
+    int_digits = _matches(int_text, _INT64_TEXT)
+    int_value = pc.cast(_null_unless(int_text, int_digits), pa.int64())
+    bad_param = ~_mask(pc.is_valid(params)) | ~_clean(keys)
+    bad_param |= ~(_mask(pc.is_null(int_text)) | _mask(pc.equal(int_text, "")) | int_digits)
+    negative_zero = _mask(pc.equal(double_value, 0.0)) & _mask(pc.less(pc.divide(1.0, double_value), 0.0))
+    bad_param |= ~(_mask(pc.is_null(double_value)) | _mask(pc.is_finite(double_value))) | negative_zero
+    ok[parents[bad_param]] = False
+    scrubbed = _map_python(
+        string_value,
+        lambda value: scrub_emails(scrub_url_text(value, salt), salt),
+        _matches(string_value, _MC_EID_TEXT),
+    )
+
+    keys_np = keys.to_numpy(zero_copy_only=False)
+
+    def first(key: str) -> pa.Array:
+        return _first_with_key(keys_np == key, parents, rows)
+
+    def param_string(key: str) -> pa.Array:
+        value = pc.take(scrubbed, first(key))
+        return _null_unless(value, ~_mask(pc.equal(value, "")))
+
+    session = first("ga_session_id")
+    session_int = pc.take(int_value, session)
+    session_other = _mask(pc.is_valid(pc.take(double_value, session))) | _mask(
+        pc.is_valid(pc.take(string_value, session))
+    )
+    ok &= ~(_mask(pc.is_null(session_int)) & session_other)
+
+    out: dict[str, Any] = {
+        "event_date": pa.repeat(pa.scalar(report_date, pa.date32()), rows),
+        "event_timestamp_us": timestamp,
+        "event_ts": pc.cast(timestamp, pa.timestamp("us", tz="UTC")),
+        "event_name": event_name,
+        "user_pseudo_id": user_pseudo_id,
+        "user_id": _map_python(
+            col("user_id"), lambda value: hash_pii(require_str(value, "user_id", allow_null=True), salt)
+        ),
+        "ga_session_id": session_int,
+        "page_location": param_string("page_location"),
+        "page_referrer": param_string("page_referrer"),
+    }
+    traffic = col("collected_traffic_source")
+    for column, name in TRAFFIC_FIELDS.items():
+        out[column], undecided = _opt_str_columnar(
+            pc.struct_field(traffic, name)  # NULL where the object is
+        )
+        ok &= ~undecided
+
+    # url_* from the original page_location (unscrubbed), when its query needs no decoding
+    location = pc.take(string_value, first("page_location"))
+    ok &= _mask(pc.is_null(location)) | _matches(location, _PLAIN_URL)
+    # parse_qs of the query: "&"-separated "name=value" pairs (no "=", or no value: skipped),
+    # names lower-cased, the first value of a name wins
+    query = pc.struct_field(pc.extract_regex(location, r"^[^?]*\?(?P<query>.*)$"), "query")
+    pairs = pc.split_pattern(query, "&")
+    pair_rows = np.asarray(pc.list_parent_indices(pairs).to_numpy(zero_copy_only=False), dtype=np.int64)
+    name_value = pc.extract_regex(pc.list_flatten(pairs), r"^(?P<name>[^=]*)=(?P<value>.*)$")
+    names = pc.ascii_lower(pc.struct_field(name_value, "name")).to_numpy(zero_copy_only=False)
+    values = pc.struct_field(name_value, "value")
+    named = _mask(pc.not_equal(values, ""))
+    for column, name in URL_FIELDS.items():
+        value = pc.take(values, _first_with_key(named & (names == name), pair_rows, rows))
+        out[column] = _map_python(value, lambda text: hash_pii(text, salt)) if name in PERSONAL_URL_PARAMS else value
+
+    ecommerce = col("ecommerce")
+
+    def ecommerce_field(name: str):
+        return pc.struct_field(ecommerce, name)  # NULL where the object is
+
+    out["transaction_id"], undecided = _opt_str_columnar(ecommerce_field("transaction_id"))
+    ok &= ~undecided & ~(_mask(pc.equal(event_name, "purchase")) & _mask(pc.is_null(out["transaction_id"])))
+    revenue = ecommerce_field("purchase_revenue")
+    revenue_zero = _mask(pc.equal(revenue, 0.0))
+    ok &= _mask(pc.is_null(revenue)) | (
+        _mask(pc.is_finite(revenue))
+        & _mask(pc.greater_equal(revenue, 0.0))
+        & ~(revenue_zero & _mask(pc.less(pc.divide(1.0, revenue), 0.0)))
+    )
+    out["purchase_revenue"] = revenue
+    currency, undecided = _opt_str_columnar(ecommerce_field("currency"))
+    ok &= ~undecided
+    out["currency"] = pc.coalesce(currency, param_string("currency"))
+    out["source_file"] = pa.repeat(pa.scalar(file_name, _str), rows)
+    out["record_number"] = numbers
+
+    keep = pa.array(ok)
+    events_schema = SCHEMAS[PRIMARY_TABLE]
+    events = pa.Table.from_arrays([pc.cast(out[f.name], f.type) for f in events_schema], schema=events_schema)
+    events = events.filter(keep)
+
+    param_keep = ok[parents]
+    param_parents = pa.array(parents[param_keep])
+    param_columns = {
+        "event_timestamp_us": pc.take(timestamp, param_parents),
+        "event_name": pc.take(event_name, param_parents),
+        "user_pseudo_id": pc.take(user_pseudo_id, param_parents),
+        "key": keys,
+        "string_value": scrubbed,
+        "int_value": int_value,
+        "double_value": double_value,
+    }
+    mask = pa.array(param_keep)
+    for name in ("key", "string_value", "int_value", "double_value"):
+        param_columns[name] = pc.filter(param_columns[name], mask)
+    param_columns["source_file"] = pa.repeat(pa.scalar(file_name, _str), len(param_parents))
+    param_columns["record_number"] = pc.take(numbers, param_parents)
+    params_schema = SCHEMAS[PARAMS_TABLE]
+    event_params = pa.Table.from_arrays(
+        [pc.cast(param_columns[f.name], f.type) for f in params_schema], schema=params_schema
+    )
+    return {PRIMARY_TABLE: events, PARAMS_TABLE: event_params}, ok
+
+
+def _parse_columnar(data: bytes, *, file_name: str, report_date: date) -> ParseResult:
+    salt = pii_salt()
+    text = _text(data, file_name)
+    lines = _lines(text)
+    first_seen: dict[str, int] = {}
+    records_read = blank_lines = 0
+    fast_lines: list[str] = []
+    fast_numbers: list[int] = []
+    slow: list[int] = []
+    # no JSON escapes (every decoded string is then a substring of its line) and no e-mail address
+    # to scrub (in clear or percent-encoded): looked for line by line only if the file has any
+    special = ("\\", "@", "%40") if any(text_has in text for text_has in ("\\", "@", "%40")) else ()
+    for number, line in enumerate(lines, start=1):
+        stripped = line.strip()
+        if not stripped:
+            blank_lines += 1
+            continue
+        records_read += 1
+        if (
+            first_seen.setdefault(stripped, number) == number
+            and stripped[0] == "{"
+            and stripped[-1] == "}"
+            and not any(text_has in stripped for text_has in special)
+        ):
+            fast_lines.append(stripped)
+            fast_numbers.append(number)
+        else:
+            slow.append(number)
+
+    parts: dict[str, list[pa.Table]] = {PRIMARY_TABLE: [], PARAMS_TABLE: []}
+    chunks, chunk_numbers, unread = _read_chunks(fast_lines, fast_numbers)
+    slow.extend(unread)
+    for table, numbers in zip(chunks, chunk_numbers, strict=True):
+        numbers_array = pa.array(numbers, pa.int64())
+        tables, cleared = _columnar_tables(table, numbers_array, report_date, salt, file_name)
+        for name, part in tables.items():
+            parts[name].append(part)
+        slow.extend(np.asarray(numbers)[~cleared].tolist())
+
+    slow.sort()
+    rejects: list[Reject] = []
+    slow_rows: dict[str, list[dict[str, Any]]] = {PRIMARY_TABLE: [], PARAMS_TABLE: []}
+    for number in slow:
+        line = lines[number - 1]
+        out = _parse_line(number, line, line.strip(), first_seen, report_date, salt, file_name)
+        if isinstance(out, Reject):
+            rejects.append(out)
+            continue
+        for name, rows in out.items():
+            slow_rows[name].extend(rows)
+
+    if not any(len(part) for part in parts[PRIMARY_TABLE]):
+        return _result(file_name, records_read, slow_rows, rejects, blank_lines)
+    tables: dict[str, Any] = {}
+    for name, table_parts in parts.items():
+        if slow_rows[name]:
+            try:
+                table_parts = [*table_parts, pa.Table.from_pylist(slow_rows[name], schema=SCHEMAS[name])]
+            except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+                # rows that do not fit the schema: the ingest layer reports them, from the lists
+                return parse_reference(data, file_name=file_name, report_date=report_date)
+        table = pa.concat_tables(table_parts)
+        if slow_rows[name]:
+            table = table.take(pc.sort_indices(table, sort_keys=[("record_number", "ascending")]))
+        tables[name] = ArrowRows(table)
+    return _result(file_name, records_read, tables, rejects, blank_lines)

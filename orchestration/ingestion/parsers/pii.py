@@ -83,7 +83,7 @@ def scrub_emails(text: str, salt: str) -> str:
     hashing, so they hash like the plain address. The result contains no ``@`` from an
     address, so scrubbing twice gives the same text.
     """
-    if not text:
+    if not text or ("@" not in text and "%40" not in text):  # no address without one of them
         return text
 
     def _replace(match: re.Match[str]) -> str:
