@@ -73,6 +73,9 @@ class Workspace:
                 "ADWH_RESTATEMENT_DAYS": str(self.tier.window_days),
                 "ADWH_PULL_SOURCES": "none",
                 "ADWH_REPORTING_CURRENCY": "USD",
+                # one process per ingest step: the report's ingestion figure is per core (bytes /
+                # step seconds); production parses big backfills in parallel (decision 40)
+                "ADWH_INGEST_WORKERS": "1",
                 "PYTHONUNBUFFERED": "1",
             }
         )

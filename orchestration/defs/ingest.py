@@ -9,6 +9,7 @@ from orchestration.defs.partitions import daily_partitions
 from orchestration.defs.pull import pull_asset_key, pulled_sources
 from orchestration.ingestion import quality
 from orchestration.ingestion.lake import REJECTS, Lake
+from orchestration.ingestion.parallel import ingest_workers, parallel_ingest
 from orchestration.ingestion.pipeline import (
     LIFETIME_SOURCES,
     IngestError,
@@ -106,6 +107,7 @@ def build_ingest_asset(source: str, settings: Settings, partitions_def: dg.Parti
     def _ingest(context: dg.AssetExecutionContext):
         try:
             thresholds = quality.quarantine_thresholds()
+            workers = ingest_workers()
         except SettingsError as exc:
             raise dg.Failure(description=f"{source}: {exc}") from None
         lake = Lake(settings.lake_dir)
@@ -113,30 +115,40 @@ def build_ingest_asset(source: str, settings: Settings, partitions_def: dg.Parti
             context.log.warning(f"restored partition {restored} left by an interrupted write")
         reports: list[PartitionReport] = []
         errors: list[str] = []
-        for key in context.partition_keys:
-            try:
-                report = ingest_partition(
-                    source=source, day=date.fromisoformat(key), landing_dir=settings.landing_dir, lake=lake
+        days = [date.fromisoformat(key) for key in context.partition_keys]
+        with parallel_ingest(
+            source=source, days=days, landing_dir=settings.landing_dir, lake=lake, workers=workers
+        ) as started:
+            if started:
+                context.log.info(
+                    f"{source}: {len(started)} partitions parsed in {min(workers, len(started))} processes"
                 )
-            except IngestError as exc:
-                errors.append(redact(str(exc)))
-                context.log.error(redact(str(exc)))
-                continue
-            except Exception as exc:  # a bug or an OS error: still name source, date and cause
-                message = redact(f"{source} {key}: unexpected {type(exc).__name__}: {exc} (partition not changed)")
-                errors.append(message)
-                context.log.exception(message)
-                continue
-            reports.append(report)
-            run_events.reached(f"ingest:{source}:{key}", report=report)
-            context.log.info(
-                f"{source} {key}: {report.status}; read {report.records_read}, loaded {report.rows_loaded}, "
-                f"quarantined {report.rows_quarantined}"
-            )
-            for note in report.notes:
-                context.log.info(redact(f"{source} {key}: {note}"))
-            for warning in report.warnings:
-                context.log.warning(redact(f"{source} {key}: {warning}"))
+            for day in days:
+                key = day.isoformat()
+                try:
+                    if day in started:
+                        report = started[day].result()
+                    else:
+                        report = ingest_partition(source=source, day=day, landing_dir=settings.landing_dir, lake=lake)
+                except IngestError as exc:
+                    errors.append(redact(str(exc)))
+                    context.log.error(redact(str(exc)))
+                    continue
+                except Exception as exc:  # a bug or an OS error: still name source, date and cause
+                    message = redact(f"{source} {key}: unexpected {type(exc).__name__}: {exc} (partition not changed)")
+                    errors.append(message)
+                    context.log.exception(message)
+                    continue
+                reports.append(report)
+                run_events.reached(f"ingest:{source}:{key}", report=report)
+                context.log.info(
+                    f"{source} {key}: {report.status}; read {report.records_read}, loaded {report.rows_loaded}, "
+                    f"quarantined {report.rows_quarantined}"
+                )
+                for note in report.notes:
+                    context.log.info(redact(f"{source} {key}: {note}"))
+                for warning in report.warnings:
+                    context.log.warning(redact(f"{source} {key}: {warning}"))
         missing = [r.report_date for r in reports if r.status == "missing"]
         if errors:
             raise dg.Failure(

@@ -311,6 +311,41 @@ def list_landing_files(folder: Path, patterns: tuple[str, ...]) -> tuple[list[Pa
     return files, warnings
 
 
+def partition_fingerprint(module: ModuleType, blobs: dict[str, bytes]) -> dict[str, Any]:
+    """What a partition's content depends on: the parser (and what it imports), the settings that
+    change its output, and every landing file's SHA-256. Equal to the manifest's: unchanged."""
+    return {
+        "parser": parser_fingerprint(module),
+        "settings": parser_settings(module),
+        "files": {name: hashlib.sha256(data).hexdigest() for name, data in blobs.items()},
+    }
+
+
+def _is_current(
+    lake: Lake, source: str, day: date, fingerprint: dict[str, Any], manifest: dict[str, Any] | None
+) -> bool:
+    return bool(manifest) and manifest.get("fingerprint") == fingerprint and lake.is_complete(source, day)
+
+
+def pending_bytes(*, source: str, day: date, landing_dir: Path, lake: Lake) -> int:
+    """Bytes ``ingest_partition`` would parse for this partition (a ``.gz`` file's uncompressed
+    size): 0 when it has no landing folder or is current (same fingerprint as its manifest)."""
+    module = source_module(source)
+    folder = landing_folder(landing_dir, source, day)
+    if not folder.is_dir():
+        return 0
+    paths, _ = list_landing_files(folder, tuple(module.FILE_PATTERNS))
+    blobs = {path.name: path.read_bytes() for path in paths}
+    if _is_current(lake, source, day, partition_fingerprint(module, blobs), lake.read_manifest(source, day)):
+        return 0
+    return sum(_parsed_size(name, data) for name, data in blobs.items())
+
+
+def _parsed_size(name: str, data: bytes) -> int:
+    """A gzip file's uncompressed size from its trailer (ISIZE, modulo 4 GiB), else its size."""
+    return int.from_bytes(data[-4:], "little") if name.endswith(".gz") and len(data) >= 18 else len(data)
+
+
 def ingest_partition(
     *,
     source: str,
@@ -330,17 +365,13 @@ def ingest_partition(
 
     paths, warnings = list_landing_files(folder, tuple(module.FILE_PATTERNS))
     blobs = {path.name: path.read_bytes() for path in paths}
-    settings = parser_settings(module)
-    fingerprint = {
-        "parser": parser_fingerprint(module),
-        "settings": settings,
-        "files": {name: hashlib.sha256(data).hexdigest() for name, data in blobs.items()},
-    }
+    fingerprint = partition_fingerprint(module, blobs)
+    settings = fingerprint["settings"]
     salt_warnings = []
     if pii.PII_SALT_ENV in settings:  # checked even when unchanged: a lake with two salts must not build
         salt_warnings = _check_pii_salt(lake, settings[pii.PII_SALT_ENV], rehashing=rehashing_salt)
     previous = lake.read_manifest(source, day)
-    if not force and previous and previous.get("fingerprint") == fingerprint and lake.is_complete(source, day):
+    if not force and _is_current(lake, source, day, fingerprint, previous):
         return _report_from_manifest(previous, status="unchanged")
 
     # per table, the parts of its rows in file order: Arrow tables (columnar parsers) and row dicts
