@@ -168,7 +168,7 @@ def build_dbt_assets(settings: Settings, partitions_def: dg.PartitionsDefinition
         context.log.info(f"dbt build for report dates [{vars_['min_date']}, {vars_['max_date']})")
         # the window goes in the environment, not in --vars: same vars as the prepared manifest,
         # so dbt reuses its partial parse instead of re-parsing the project every night
-        args = dbt_build_args({}, extra_vars=source_vars(settings.sources))
+        args = dbt_build_args(source_vars(settings.sources))
         # DBT_TARGET_PATH: dagster-dbt gives each invocation a folder of its own under it and
         # starts dbt from the partial_parse.msgpack found there (by default dbt_project/target/,
         # which holds whatever dbt last wrote there); each invocation hands its own on
