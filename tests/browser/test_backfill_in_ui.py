@@ -46,6 +46,11 @@ FIRST, LAST = date(2024, 3, 1), date(2024, 3, 2)
 PARTITIONS_START = date(2024, 2, 27)
 BACKFILL_TIMEOUT = 900  # upper bound only, so a broken build fails instead of hanging (about 2 min on a quiet machine)
 UI_TIMEOUT_MS = 30_000
+# Playwright's web-first assertions wait 5 s by default, independently of the page's default
+# timeout: under a full parallel suite (Spark and PostgreSQL tests beside this one) the launch
+# dialog took longer than that to show the picked range's partition count. Same assertions, the
+# same patience as the page's actions.
+expect.set_options(timeout=UI_TIMEOUT_MS)
 
 
 def artifacts_dir() -> Path:
