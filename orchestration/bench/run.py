@@ -35,6 +35,7 @@ import duckdb
 from orchestration.bench import floor as floor_mod
 from orchestration.bench.measure import check, dbt_timings, latest_run_phases, run_measured, run_results_of
 from orchestration.bench.tiers import START, TIERS, Tier
+from orchestration.ingestion.pipeline import parsed_size
 from orchestration.registry import ALL_SOURCES
 from orchestration.registry import get as get_source
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings
@@ -172,18 +173,8 @@ def _landing_bytes(landing: Path, source: str, first: date, last: date) -> int:
         except ValueError:
             continue
         if first <= day <= last:
-            total += sum(_uncompressed_size(f) for f in folder.iterdir() if f.is_file())
+            total += sum(parsed_size(f) for f in folder.iterdir() if f.is_file())
     return total
-
-
-def _uncompressed_size(path: Path) -> int:
-    """Bytes the parser reads: a .gz file's uncompressed size (its gzip trailer, ISIZE; files
-    here are far below 4 GiB), else the file's size."""
-    if path.suffix != ".gz":
-        return path.stat().st_size
-    with open(path, "rb") as handle:
-        handle.seek(-4, os.SEEK_END)
-        return int.from_bytes(handle.read(4), "little")
 
 
 def full_rebuild(ws: Workspace) -> dict:

@@ -9,7 +9,8 @@ environment), at most ``ADWH_INGEST_WORKERS`` of them (default: the CPUs this pr
 It pays only when there is enough to parse: starting a worker (importing pyarrow and the parsers)
 costs about a second, so a nightly run whose window is mostly unchanged, or a few small files,
 stays in the calling process. ``parallel_ingest`` decides from the bytes still to parse
-(``pipeline.pending_bytes``: unchanged partitions cost only their fingerprint).
+(``pipeline.pending_bytes``: unchanged partitions cost only their fingerprint), and computes no
+fingerprint when the window's landing files are too small even if all of them were to parse.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from datetime import date
 from pathlib import Path
 
 from orchestration.ingestion.lake import Lake
-from orchestration.ingestion.pipeline import PartitionReport, ingest_partition, pending_bytes
+from orchestration.ingestion.pipeline import PartitionReport, ingest_partition, landing_bytes, pending_bytes
 from orchestration.settings import SettingsError
 
 INGEST_WORKERS_ENV = "ADWH_INGEST_WORKERS"
@@ -55,9 +56,18 @@ def parallel_ingest(
     ``ingest_partition`` raised). Days not in it (nothing to parse, or not worth a worker) are
     for the caller to ingest in its own process. Leaving the block waits for started work and
     cancels what has not started."""
+    # cheapest first: no pool possible, then the landing files' sizes (all days, changed or not),
+    # and only then the fingerprints that tell which days still need parsing
+    if (
+        workers < 2
+        or len(days) < 2
+        or (sum(landing_bytes(source=source, day=day, landing_dir=landing_dir) for day in days) < PARALLEL_MIN_BYTES)
+    ):
+        yield {}
+        return
     pending = {day: pending_bytes(source=source, day=day, landing_dir=landing_dir, lake=lake) for day in days}
     todo = [day for day in days if pending[day]]
-    if workers < 2 or len(todo) < 2 or sum(pending[day] for day in todo) < PARALLEL_MIN_BYTES:
+    if len(todo) < 2 or sum(pending[day] for day in todo) < PARALLEL_MIN_BYTES:
         yield {}
         return
     context = multiprocessing.get_context("spawn")

@@ -327,9 +327,20 @@ def _is_current(
     return bool(manifest) and manifest.get("fingerprint") == fingerprint and lake.is_complete(source, day)
 
 
+def landing_bytes(*, source: str, day: date, landing_dir: Path) -> int:
+    """Bytes the parser reads from this partition's landing files (``parsed_size``); 0 without a
+    landing folder. Sizes only: no file is read whole."""
+    module = source_module(source)
+    folder = landing_folder(landing_dir, source, day)
+    if not folder.is_dir():
+        return 0
+    paths, _ = list_landing_files(folder, tuple(module.FILE_PATTERNS))
+    return sum(parsed_size(path) for path in paths)
+
+
 def pending_bytes(*, source: str, day: date, landing_dir: Path, lake: Lake) -> int:
-    """Bytes ``ingest_partition`` would parse for this partition (a ``.gz`` file's uncompressed
-    size): 0 when it has no landing folder or is current (same fingerprint as its manifest)."""
+    """Bytes ``ingest_partition`` would parse for this partition (``parsed_size``): 0 when it has
+    no landing folder or is current (same fingerprint as its manifest)."""
     module = source_module(source)
     folder = landing_folder(landing_dir, source, day)
     if not folder.is_dir():
@@ -338,12 +349,18 @@ def pending_bytes(*, source: str, day: date, landing_dir: Path, lake: Lake) -> i
     blobs = {path.name: path.read_bytes() for path in paths}
     if _is_current(lake, source, day, partition_fingerprint(module, blobs), lake.read_manifest(source, day)):
         return 0
-    return sum(_parsed_size(name, data) for name, data in blobs.items())
+    return sum(parsed_size(path) for path in paths)
 
 
-def _parsed_size(name: str, data: bytes) -> int:
-    """A gzip file's uncompressed size from its trailer (ISIZE, modulo 4 GiB), else its size."""
-    return int.from_bytes(data[-4:], "little") if name.endswith(".gz") and len(data) >= 18 else len(data)
+def parsed_size(path: Path) -> int:
+    """Bytes a parser reads from a landing file: a ``.gz`` file's uncompressed size (its gzip
+    trailer, ISIZE, modulo 4 GiB; landing files are far smaller), else the file's size."""
+    size = path.stat().st_size
+    if path.suffix != ".gz" or size < 18:
+        return size
+    with open(path, "rb") as handle:
+        handle.seek(-4, os.SEEK_END)
+        return int.from_bytes(handle.read(4), "little")
 
 
 def ingest_partition(
