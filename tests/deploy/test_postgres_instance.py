@@ -203,7 +203,7 @@ def test_pool_serialises_cli_runs_and_scheduled_tick_on_postgres(postgres_server
             "adwh-dagster-code-server.service", base_env=service_env, layout=layout, log_dir=tmp_path
         )
         services.append(code_server)
-        wait_for_log(code_server, "Started Dagster code server for module orchestration.definitions")
+        wait_for_log(code_server, units.CODE_SERVER_LISTENING)
         schedule_ids = seed_nightly_state(instance, layout.workspace, since=tick.timestamp() - 60)
 
         # 1. A holds the pool slot (paused inside analyst_snapshot).

@@ -118,7 +118,7 @@ def test_production_services_stop_on_sigterm(tmp_path, postgres_server):
             if "webserver" in name:
                 base = f"http://{env['ADWH_WEBSERVER_HOST']}:{env['ADWH_WEBSERVER_PORT']}"
         code_server, webserver, daemon = (started[name] for name in SERVICES)
-        wait_for_log(code_server, "Started Dagster code server for module orchestration.definitions")
+        wait_for_log(code_server, units.CODE_SERVER_LISTENING)
         webserver.wait_for_http(f"{base}/server_info")
         wait_for_code_location(webserver, base)  # through the code server
         wait_for_log(daemon, "Instance is configured with the following daemons")

@@ -17,6 +17,11 @@ STATE_ROOT = "/var/lib/adwh"
 ENV_FILE = "/etc/adwh/adwh.env"
 WORKSPACE = "/opt/adwh/deploy/workspace.yaml"
 CODE_SERVER_PORT = 4266  # deploy/workspace.yaml and ADWH_CODE_SERVER_PORT of the code server unit
+# What the code server unit logs once its port answers. `dagster code-server start` is a proxy: it
+# starts the `dagster api grpc` child that loads the code, waits for it ("Started Dagster code
+# server for module ..."), and only then binds its own port and logs this line. Waiting for the
+# child's line instead left a window in which the port refused connections (a CI failure).
+CODE_SERVER_LISTENING = "Started Dagster code proxy server for module orchestration.definitions on port"
 
 
 @dataclass
