@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration.settings import REPO_ROOT
-from tests.deploy.processes import LOCATIONS_QUERY, free_port, graphql
+from tests.deploy.processes import LOCATIONS_QUERY, default_signals, free_port, graphql
 
 DAGSTER = str(Path(sys.executable).parent / "dagster")
 START_TIMEOUT = 300  # webserver up and the code location loaded (parses the dbt project when stale)
@@ -55,6 +55,7 @@ class DagsterDev:
                 stdout=handle,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group and session: webserver, daemon, code servers, runs
+                preexec_fn=default_signals,  # stoppable by SIGTERM however pytest was started
             )
         return cls(popen, log, f"http://127.0.0.1:{port}")
 

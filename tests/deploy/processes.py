@@ -57,6 +57,35 @@ def session_processes(sid: int, marker: str | None = None) -> list[tuple[int, st
     return found
 
 
+def default_signals() -> None:
+    """A ``preexec_fn``: the child starts with every signal at its default action and none
+    blocked, as systemd starts a unit and a terminal a foreground command, whatever this test
+    process inherited or acquired. Without it the tests depend on how pytest was started: a
+    pytest started in the background of a non-interactive shell (`.ci/run &`) ignores SIGINT,
+    and Dagster, which maps SIGTERM onto SIGINT's handler whenever it runs a job in-process,
+    then leaves SIGTERM ignored too (dagster/_utils/interrupts.py) - inherited by every service
+    a later test starts, which then survives its SIGTERM."""
+    for number in signal.valid_signals():
+        if number in (signal.SIGKILL, signal.SIGSTOP):
+            continue
+        try:
+            signal.signal(number, signal.SIG_DFL)
+        except (OSError, ValueError):
+            pass
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
+
+
+def _signal_state(pid: int) -> str:
+    """The signal lines of /proc/<pid>/status (ignored, blocked, caught), for a failure message."""
+    try:
+        lines = (Path("/proc") / str(pid) / "status").read_text().splitlines()
+    except OSError:
+        return "gone"
+    return " ".join(
+        line.replace("\t", "") for line in lines if line.startswith(("State", "SigIgn", "SigBlk", "SigCgt"))
+    )
+
+
 @dataclass
 class Service:
     """A process started in a new session (its pid is the session id: every child it starts,
@@ -72,6 +101,12 @@ class Service:
         cls, name: str, args: list[str], *, env: dict[str, str], cwd: Path, log: Path, preexec_fn=None
     ) -> Service:
         marker = uuid.uuid4().hex
+
+        def prepare() -> None:
+            default_signals()
+            if preexec_fn is not None:
+                preexec_fn()
+
         handle = open(log, "w")
         popen = subprocess.Popen(
             args,
@@ -80,7 +115,7 @@ class Service:
             stdout=handle,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=preexec_fn,
+            preexec_fn=prepare,
         )
         handle.close()
         return cls(name, popen, log, marker)
@@ -126,11 +161,11 @@ class Service:
             if self.popen.returncode is not None and not self.alive():
                 return time.monotonic() - started
             time.sleep(0.1)
-        leftovers = self.alive()
+        leftovers = [(pid, cmdline, _signal_state(pid)) for pid, cmdline in self.alive()]
         self.kill()
         raise AssertionError(
             f"{self.name} not stopped {timeout} s after SIGTERM (exit status {self.popen.returncode}); "
-            f"left: {leftovers}\n{self.output()}"
+            f"left (pid, command, signal state): {leftovers}\n{self.output()}"
         )
 
     def kill(self) -> None:
