@@ -35,7 +35,7 @@ import duckdb
 from orchestration.bench import floor as floor_mod
 from orchestration.bench.measure import check, dbt_timings, latest_run_phases, run_measured, run_results_of
 from orchestration.bench.tiers import START, TIERS, Tier
-from orchestration.ingestion.pipeline import parsed_size
+from orchestration.ingestion.pipeline import landing_bytes
 from orchestration.registry import ALL_SOURCES
 from orchestration.registry import get as get_source
 from orchestration.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings
@@ -166,15 +166,9 @@ def _count_lake(lake: Path, sources: tuple[str, ...]) -> dict[str, dict]:
 
 
 def _landing_bytes(landing: Path, source: str, first: date, last: date) -> int:
-    total = 0
-    for folder in (landing / source).iterdir():
-        try:
-            day = date.fromisoformat(folder.name)
-        except ValueError:
-            continue
-        if first <= day <= last:
-            total += sum(parsed_size(f) for f in folder.iterdir() if f.is_file())
-    return total
+    """Bytes the parser reads from the landing files of ``first`` .. ``last`` (uncompressed)."""
+    days = (first + timedelta(days=offset) for offset in range((last - first).days + 1))
+    return sum(landing_bytes(source=source, day=day, landing_dir=landing) for day in days)
 
 
 def full_rebuild(ws: Workspace) -> dict:

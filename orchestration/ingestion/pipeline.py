@@ -327,25 +327,30 @@ def _is_current(
     return bool(manifest) and manifest.get("fingerprint") == fingerprint and lake.is_complete(source, day)
 
 
-def landing_bytes(*, source: str, day: date, landing_dir: Path) -> int:
-    """Bytes the parser reads from this partition's landing files (``parsed_size``); 0 without a
-    landing folder. Sizes only: no file is read whole."""
+def _landing_paths(source: str, day: date, landing_dir: Path) -> tuple[ModuleType, list[Path]]:
+    """The source's parser and the export files of this partition's landing folder (none
+    without a folder), as ``ingest_partition`` lists them."""
     module = source_module(source)
     folder = landing_folder(landing_dir, source, day)
     if not folder.is_dir():
-        return 0
+        return module, []
     paths, _ = list_landing_files(folder, tuple(module.FILE_PATTERNS))
+    return module, paths
+
+
+def landing_bytes(*, source: str, day: date, landing_dir: Path) -> int:
+    """Bytes the parser reads from this partition's landing files (``parsed_size``); 0 without a
+    landing folder. Sizes only: no file is read whole."""
+    _, paths = _landing_paths(source, day, landing_dir)
     return sum(parsed_size(path) for path in paths)
 
 
 def pending_bytes(*, source: str, day: date, landing_dir: Path, lake: Lake) -> int:
     """Bytes ``ingest_partition`` would parse for this partition (``parsed_size``): 0 when it has
     no landing folder or is current (same fingerprint as its manifest)."""
-    module = source_module(source)
-    folder = landing_folder(landing_dir, source, day)
-    if not folder.is_dir():
+    module, paths = _landing_paths(source, day, landing_dir)
+    if not paths:
         return 0
-    paths, _ = list_landing_files(folder, tuple(module.FILE_PATTERNS))
     blobs = {path.name: path.read_bytes() for path in paths}
     if _is_current(lake, source, day, partition_fingerprint(module, blobs), lake.read_manifest(source, day)):
         return 0
