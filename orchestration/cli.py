@@ -1,7 +1,7 @@
 """The ``adwh`` command line (every sub-command; docs: README.md "The command line").
 
 adwh demo [--days N] [--scale N]            sample exports -> full pipeline -> headline marts
-adwh generate --out DIR --start D --end D [--scale N] [--seed S] [--sources a,b]
+adwh generate --out DIR --start D --end D [--scale N] [--seed S] [--sources a,b] [--workers N]
 adwh run --start D --end D                  materialise every asset for those report dates
 adwh pull [--source S] --start D --end D    pull the platforms' exports into landing/, no ingest
 adwh query "SQL" [--format table|csv]       read-only SQL on the analyst snapshot
@@ -352,6 +352,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=_sources(""),
         help="comma-separated sources to write (default: every source of the registry)",
     )
+    p_gen.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes generating days in parallel (default 1); the files are the same for any N",
+    )
 
     p_run = sub.add_parser("run", help="materialise every asset for report dates START..END (inclusive)")
     p_run.add_argument("--start", type=_date, required=True)
@@ -414,7 +420,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             if args.end < args.start:
                 raise CliError(f"--end {args.end} is before --start {args.start}")
-            summary = generate(args.out, args.start, args.end, scale=args.scale, seed=args.seed, sources=args.sources)
+            if args.workers < 1:
+                raise CliError(f"--workers must be >= 1, got {args.workers}")
+            summary = generate(
+                args.out,
+                args.start,
+                args.end,
+                scale=args.scale,
+                seed=args.seed,
+                sources=args.sources,
+                workers=args.workers,
+            )
             per_source = ", ".join(f"{source} {count}" for source, count in summary.records.items())
             print(
                 f"wrote {len(summary.files)} files for {summary.days} days to {summary.out_dir} (records: {per_source})"

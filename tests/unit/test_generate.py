@@ -14,6 +14,8 @@ import importlib
 import io
 import json
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -189,6 +191,86 @@ def test_bad_arguments_are_refused(tmp_path: Path, kwargs: dict) -> None:
     args = dict(start=date(2024, 3, 1), end=date(2024, 3, 1)) | kwargs
     with pytest.raises(ValueError):
         generate(tmp_path, args.pop("start"), args.pop("end"), **args)
+
+
+# ----------------------------------------------------------------------------- parallel generation
+def moved(summary: GenerateSummary, root: Path) -> GenerateSummary:
+    """``summary`` as if it had been written into ``root`` (to compare runs into two folders)."""
+    return replace(summary, out_dir=root, files=tuple(root / p.relative_to(summary.out_dir) for p in summary.files))
+
+
+def test_workers_write_the_same_bytes_and_summary_as_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import orchestration.sample.generate as module
+
+    pools: list[int | None] = []
+
+    class CountingPool(ProcessPoolExecutor):  # proves the days really went to worker processes
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pools.append(kwargs.get("max_workers"))  # type: ignore[arg-type]
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "ProcessPoolExecutor", CountingPool)
+    # 5 days (one of them a UI-CSV day of Google Ads) on 2 processes: an uneven split, every source
+    start, end = date(2024, 3, 1), date(2024, 3, 5)
+    one = generate(tmp_path / "one", start, end, workers=1)
+    assert pools == []
+    two = generate(tmp_path / "two", start, end, workers=2)
+    assert pools == [2]
+
+    assert all_files(tmp_path / "two") == all_files(tmp_path / "one")
+    assert (tmp_path / "two" / "google_ads" / "2024-03-03" / "ui_report.csv").exists()
+    assert moved(two, one.out_dir) == one  # same files in the same order, same records
+    assert list(two.records) == list(one.records) == list(ALL_SOURCES)
+    # the order is the sequential one: day by day, source by source (registry order)
+    order = [(p.parent.name, ALL_SOURCES.index(p.parent.parent.name)) for p in two.files]
+    assert order == sorted(order) and len(two.files) == len(all_files(tmp_path / "two"))
+    # more workers than days: one process per day, at most; a subset of sources (GA4 without LinkedIn)
+    few = dict(sources=["ga4", "meta_ads"], seed=11)
+    seq = generate(tmp_path / "seq", start, start + timedelta(days=1), workers=1, **few)
+    par = generate(tmp_path / "par", start, start + timedelta(days=1), workers=8, **few)
+    assert pools == [2, 2]
+    assert all_files(tmp_path / "par") == all_files(tmp_path / "seq") and moved(par, seq.out_dir) == seq
+
+
+def test_workers_must_be_at_least_one(tmp_path: Path) -> None:
+    for workers in (0, -2):
+        with pytest.raises(ValueError, match=f"workers must be >= 1 .*got {workers}"):
+            generate(tmp_path, date(2024, 3, 1), date(2024, 3, 2), workers=workers)
+    assert list(tmp_path.iterdir()) == []  # refused before anything is written
+
+
+def test_a_failing_day_in_a_worker_names_its_source_and_day(tmp_path: Path) -> None:
+    (tmp_path / "ga4").write_text("a file where the ga4 folder goes")
+    with pytest.raises(OSError) as failure:  # the worker's error, its type kept
+        generate(tmp_path, date(2024, 3, 1), date(2024, 3, 3), sources=["meta_ads", "ga4"], workers=2)
+    assert "failed writing ga4 for report date 2024-03-01" in "\n".join(getattr(failure.value, "__notes__", []))
+
+
+def test_cli_generate_takes_workers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import orchestration.sample.generate as module
+
+    calls: list[dict] = []
+    real = module.generate
+
+    def recording(*args: object, **kwargs: object) -> GenerateSummary:
+        calls.append(kwargs)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "generate", recording)
+    argv = ["generate", "--start", "2024-03-01", "--end", "2024-03-03", "--sources", "meta_ads,mailchimp"]
+    assert cli.main([*argv, "--out", str(tmp_path / "par"), "--workers", "2"]) == 0
+    assert calls[-1]["workers"] == 2
+    assert "meta_ads 36" in capsys.readouterr().out
+    assert cli.main([*argv, "--out", str(tmp_path / "seq")]) == 0
+    assert calls[-1]["workers"] == 1  # the default
+    assert all_files(tmp_path / "par") == all_files(tmp_path / "seq")
+    assert cli.main([*argv, "--out", str(tmp_path / "zero"), "--workers", "0"]) == 2
+    assert "--workers must be >= 1, got 0" in capsys.readouterr().err
+    assert len(calls) == 2 and not (tmp_path / "zero").exists()
 
 
 # Digests of every file of 2024-01-01..03 (seed 7, scale 1), per source. The refactor into one
