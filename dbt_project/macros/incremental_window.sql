@@ -109,14 +109,56 @@
     {%- if is_incremental() -%}
         {%- set first = modules.datetime.datetime.strptime(adwh_min_date(), '%Y-%m-%d') -%}
         {%- set last = modules.datetime.datetime.strptime(adwh_window_end(), '%Y-%m-%d') -%}
-        {%- set days = (last - first).days -%}
-        {%- set specs = [] -%}
-        {%- for offset in range(days) -%}
-            {%- do specs.append("partition (" ~ column_name ~ " = '"
-                ~ (first + modules.datetime.timedelta(days=offset)).strftime('%Y-%m-%d') ~ "')") -%}
+        {%- set days = [] -%}
+        {%- for offset in range((last - first).days) -%}
+            {%- do days.append((first + modules.datetime.timedelta(days=offset)).strftime('%Y-%m-%d')) -%}
         {%- endfor -%}
-        {%- if specs -%}
-            alter table {{ this }} drop if exists {{ specs | join(', ') }}
-        {%- endif -%}
+        {{ adwh_spark_drop_partitions(column_name, days) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- `alter table <this> drop if exists partition (<column> = '<day>'), ...`; nothing without days. -#}
+{% macro adwh_spark_drop_partitions(column_name, days) -%}
+    {%- set specs = [] -%}
+    {%- for day in days -%}
+        {%- do specs.append("partition (" ~ column_name ~ " = '" ~ day ~ "')") -%}
+    {%- endfor -%}
+    {%- if specs -%}
+        alter table {{ this }} drop if exists {{ specs | join(', ') }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    The open-ended window, for the GA4 models that de-duplicate across days (a session or a
+    transaction is kept once, on the first day it was reported): everything from the window's
+    first day on is replaced, with no upper bound. In a nightly run nothing lies after the
+    window, so it costs the same; in a backfill of old days behind days already built, the
+    newer days are rebuilt too, so a duplicate reported later than the backfilled days is
+    dropped again and a key that left a restated old day comes back on its later day.
+-#}
+{% macro adwh_from_window_start_predicate(column_name) -%}
+    {{ column_name }} >= cast('{{ adwh_min_date() }}' as date)
+{%- endmacro %}
+
+{% macro adwh_delete_from_window_start(column_name) -%}
+    {{ return(adapter.dispatch('adwh_delete_from_window_start', 'adwh')(column_name)) }}
+{%- endmacro %}
+
+{% macro default__adwh_delete_from_window_start(column_name) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ adwh_from_window_start_predicate(column_name) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__adwh_delete_from_window_start(column_name) -%}
+    {#- Every partition from the window's first day on is dropped (as spark__adwh_delete_window
+        drops the window's): they are listed from the table itself, there being no last day. -#}
+    {%- if is_incremental() and execute -%}
+        {%- set listed = run_query(
+            "select distinct cast(" ~ column_name ~ " as string) as day from " ~ this
+            ~ " where " ~ adwh_from_window_start_predicate(column_name)
+        ) -%}
+        {{ adwh_spark_drop_partitions(column_name, listed.columns[0].values() | sort) }}
     {%- endif -%}
 {%- endmacro %}

@@ -63,6 +63,14 @@ INCREMENTAL = [
     "mart_conversions_by_touch_type",
     "mart_video_performance_daily",
 ]
+# the incremental intermediate tables (each replaces its window its own way: by report_date, with
+# the e-mail differencing's trailing day, or from the window's first day on for GA4)
+INCREMENTAL_INTERMEDIATE = [
+    "int_meta_ads__conversions_pivoted",
+    "int_email__snapshots_differenced",
+    "int_ga4__sessions_classified",
+    "int_ga4__conversions_deduplicated",
+]
 
 # every mart, and the rule-based credits (compared whole, rows sorted)
 TABLES = [
@@ -244,6 +252,10 @@ def test_incremental_restatement_on_spark_equals_full_rebuild(built, lake, tmp_p
     run_dbt(duck_full, "duckdb", restated, ["build", "--exclude", *NO_TESTS])
     for table in INCREMENTAL:
         assert_tables_equal(table, read_duckdb(duck_full, f"marts.{table}"), read_spark(spark_work, f"marts.{table}"))
+    for table in INCREMENTAL_INTERMEDIATE:
+        assert_tables_equal(
+            table, read_duckdb(duck_full, f"intermediate.{table}"), read_spark(spark_work, f"intermediate.{table}")
+        )
 
     after = read_spark(spark_work, "marts.mart_campaign_performance_daily")
     dates = {str(row[after[0].index("report_date")]) for row in after[1]}

@@ -1,10 +1,22 @@
-{{ config(enabled=var('ga4_enabled', true)) }}
+{{
+    config(
+        enabled=var('ga4_enabled', true),
+        materialized='incremental',
+        incremental_strategy=adwh_incremental_strategy(),
+        partition_by=(['session_date'] if target.type == 'spark' else none),
+        file_format=('parquet' if target.type == 'spark' else none),
+        on_schema_change='fail',
+        pre_hook="{{ adwh_delete_from_window_start('session_date') }}"
+    )
+}}
 
 {#-
     One row per GA4 session (docs/architecture.md touchpoint): the session_start event of
     user_pseudo_id + ga_session_id (session_key = user_pseudo_id || '-' || ga_session_id).
-    If GA4 sent session_start twice for one session, the earliest is kept; a
-    session_start without ga_session_id cannot be keyed and is dropped.
+    If GA4 sent session_start twice for one session, the first reported is kept (earliest
+    report date, then event time, file, line: in a GA4 export the report date is the
+    event's date, so this is the earliest event); a session_start without ga_session_id
+    cannot be keyed and is dropped.
 
     Traffic source: collected_traffic_source first, else the landing URL's UTMs:
       source = manual_source / utm_source, medium = manual_medium / utm_medium,
@@ -19,6 +31,15 @@
     Google Ads campaign takes the channel of that campaign's type from the seed's
     `platform_campaign` rows (DISPLAY -> Display, VIDEO -> Video, DEMAND_GEN -> Display);
     Google Ads must be switched on for that lookup (else Paid Search stays).
+
+    Incremental by session_date from the window's first day on (macros/incremental_window.sql,
+    adwh_delete_from_window_start): a run re-reads the events reported since that day and
+    replaces every session dated since then (open-ended, so a backfill of old days behind
+    newer ones rebuilds the newer sessions too). A session_start reported again inside the
+    window for a session already dated before it is a duplicate of that stored session and
+    is dropped, as the full build drops it. The Google campaign lookup reads every day of
+    Google Ads (a campaign's type is fixed at creation, so the sessions kept from before
+    the window keep the channel they were given). A full refresh classifies everything.
 
     Platform: the ad / email platform the session can be credited to (so first-party
     credit can meet the platform's own claims): Paid Search / Display / Video with a gclid
@@ -39,6 +60,9 @@ with
 events as (
 
     select * from {{ ref('stg_ga4__events') }}
+    {% if is_incremental() -%}
+    where {{ adwh_from_window_start_predicate('report_date') }}
+    {%- endif %}
 
 ),
 
@@ -73,7 +97,7 @@ session_starts as (
         url_mc_cid as mc_cid,
         row_number() over (
             partition by user_pseudo_id, ga_session_id
-            order by event_timestamp_us, report_date, source_file, record_number
+            order by report_date, event_timestamp_us, source_file, record_number
         ) as start_rank
 
     from events
@@ -82,10 +106,26 @@ session_starts as (
 
 ),
 
+{% if is_incremental() -%}
+sessions_before_window as (
+
+    select session_key from {{ this }}
+    where session_date < cast('{{ adwh_min_date() }}' as date)
+
+),
+
+{% endif -%}
 sessions as (
 
-    select * from session_starts
-    where start_rank = 1
+    select session_starts.* from session_starts
+    {% if is_incremental() -%}
+    left join sessions_before_window
+        on session_starts.session_key = sessions_before_window.session_key
+    {%- endif %}
+    where session_starts.start_rank = 1
+    {% if is_incremental() -%}
+        and sessions_before_window.session_key is null
+    {%- endif %}
 
 ),
 
