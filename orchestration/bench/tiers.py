@@ -52,10 +52,10 @@ TIERS: dict[str, Tier] = {
             long_days=60,
             scale=1,
             window_days=28,
-            repeats=1,
+            repeats=3,  # one run per measurement moved a ratio by 0.2-0.4 between two runs of the same code
             journeys=200_000,
-            purpose="about half an hour on a shared 2-core machine: the issue's 30-day nightly against 60 days, "
-            "at the sample scale",
+            purpose="about a quarter of an hour on a shared 2-core machine: the issue's 30-day nightly against "
+            "60 days, at the sample scale, each nightly measurement the median of 3 runs",
         ),
         Tier(
             "medium",
