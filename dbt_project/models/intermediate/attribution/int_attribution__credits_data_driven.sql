@@ -1,4 +1,4 @@
-{{ config(enabled=var('ga4_enabled', true)) }}
+{{ config(enabled=var('ga4_enabled', true), materialized='table') }}
 
 {#-
     The data-driven models (markov, shapley; docs/architecture.md) over the converting
@@ -13,6 +13,10 @@
     when every channel on the path has share 0 (or no weight, e.g. a channel not seen in
     the model window) the path is credited linearly (1 / n_touches per touch). The weights
     come from the model window; they are applied to every conversion.
+
+    A table, not a view: its twelve data tests and mart_attribution would otherwise each
+    re-run the join of every converting path with the weights (about 40 s of tests per
+    nightly at a year of medium-scale history, docs/decisions.md entry 45).
 -#}
 
 {%- set F = adwh_type_double() -%}

@@ -131,48 +131,68 @@ sessions as (
 
 session_rules as (
 
-    select * from channel_mapping
+    -- rule_order: the rules in precedence order (priority, then description), so that the
+    -- winning rule of a session is a min() of an integer, not a sort of its matches
+    select
+        *,
+        row_number() over (order by priority, rule_description) as rule_order
+
+    from channel_mapping
     where mapping_type = 'ga4_session'
+
+),
+
+session_match_keys as (
+
+    -- what the rules compare, computed once per session rather than once per (session, rule)
+    select
+        session_key,
+        gclid is not null as has_gclid,
+        fbclid is not null as has_fbclid,
+        li_fat_id is not null as has_li_fat_id,
+        mc_cid is not null as has_mc_cid,
+        lower(coalesce(source, '')) as source_lower,
+        lower(coalesce(medium, '')) as medium_lower
+
+    from sessions
 
 ),
 
 rule_matches as (
 
     select
-        sessions.session_key,
-        session_rules.channel,
-        row_number() over (
-            partition by sessions.session_key
-            order by session_rules.priority, session_rules.rule_description
-        ) as rule_rank
+        session_match_keys.session_key,
+        min(session_rules.rule_order) as rule_order
 
-    from sessions
+    from session_match_keys
     inner join session_rules
         on (
             session_rules.click_id_param is null
-            or (session_rules.click_id_param = 'gclid' and sessions.gclid is not null)
-            or (session_rules.click_id_param = 'fbclid' and sessions.fbclid is not null)
-            or (session_rules.click_id_param = 'li_fat_id' and sessions.li_fat_id is not null)
-            or (session_rules.click_id_param = 'mc_cid' and sessions.mc_cid is not null)
+            or (session_rules.click_id_param = 'gclid' and session_match_keys.has_gclid)
+            or (session_rules.click_id_param = 'fbclid' and session_match_keys.has_fbclid)
+            or (session_rules.click_id_param = 'li_fat_id' and session_match_keys.has_li_fat_id)
+            or (session_rules.click_id_param = 'mc_cid' and session_match_keys.has_mc_cid)
         )
         and (
             session_rules.source_pattern is null
-            or lower(coalesce(sessions.source, '')) like session_rules.source_pattern
+            or session_match_keys.source_lower like session_rules.source_pattern
         )
         and (
             session_rules.medium_pattern is null
-            or lower(coalesce(sessions.medium, '')) like session_rules.medium_pattern
+            or session_match_keys.medium_lower like session_rules.medium_pattern
         )
+    group by session_match_keys.session_key
 
 ),
 
 session_channels as (
 
     select
-        session_key,
-        channel
+        rule_matches.session_key,
+        session_rules.channel
     from rule_matches
-    where rule_rank = 1
+    inner join session_rules
+        on rule_matches.rule_order = session_rules.rule_order
 
 ),
 
