@@ -162,3 +162,23 @@
         {{ adwh_spark_drop_partitions(column_name, listed.columns[0].values() | sort) }}
     {%- endif -%}
 {%- endmacro %}
+
+
+{#-
+    The rule-based attribution credits (int_attribution__credits_rule_based) are rebuilt for
+    the conversions reported from ONE day before the window on. Why one day is enough: a
+    GA4 export's report date is its events' local date, or the next day for an event GA4
+    re-sent just after midnight; so every session or conversion the run changed (reported
+    on or after the window's first day W) happened on local day W - 1 or later, and a
+    conversion reported on W - 2 or earlier happened before all of them: its path (its
+    user's sessions up to the conversion, after the previous conversion) can neither
+    contain nor be cut by any of them, so its credits stay as they are. No upper bound, as
+    for the GA4 models (a backfill of old days rebuilds the newer conversions too).
+-#}
+{% macro adwh_attribution_rebuild_from() -%}
+    {%- set first = modules.datetime.datetime.strptime(adwh_min_date(), '%Y-%m-%d') -%}
+    {%- if first.year <= 1900 -%}
+        {{ return(adwh_min_date()) }}
+    {%- endif -%}
+    {{ return((first - modules.datetime.timedelta(days=1)).strftime('%Y-%m-%d')) }}
+{%- endmacro %}

@@ -1,7 +1,9 @@
 {#-
     Invariant (docs/architecture.md): for every rule-based model, each conversion's credits sum to 1
     (tolerance 1e-9), and every de-duplicated conversion is credited by every model.
-    Lists the offending (model, conversion); any row fails the build.
+    Lists the offending (model, conversion); any row fails the build. Checks the conversions
+    reported since the run window's first day (all of them without a window): the rule-based
+    credits are incremental, a run rebuilds only those.
 -#}
 {#- several parents: dagster-dbt attaches the check to the model in meta.dagster.ref -#}
 {{
@@ -16,12 +18,14 @@ with
 credits as (
 
     select * from {{ ref('int_attribution__credits_rule_based') }}
+    where conversion_date >= cast('{{ adwh_min_date() }}' as date)
 
 ),
 
 conversions as (
 
     select * from {{ ref('int_ga4__conversions_deduplicated') }}
+    where conversion_date >= cast('{{ adwh_min_date() }}' as date)
 
 ),
 

@@ -1,4 +1,17 @@
-{{ config(enabled=var('ga4_enabled', true), materialized='table') }}
+{{
+    config(
+        enabled=var('ga4_enabled', true),
+        materialized=('table' if target.type == 'spark' else 'incremental'),
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="
+            {%- if is_incremental() -%}
+            delete from {{ this }}
+            where conversion_date >= cast('{{ adwh_attribution_rebuild_from() }}' as date)
+            {%- endif -%}
+        "
+    )
+}}
 
 {#-
     The rule-based models (docs/architecture.md) over the converting paths: one row per
@@ -15,6 +28,12 @@
       time_decay       weight 2^(−Δt / h), Δt = conversion_ts − touch_ts in fractional
                        days (microsecond exact), h = var time_decay_half_life_days
                        (default 7); credit = weight / Σ weights of the conversion
+
+    Incremental on DuckDB (a table on Spark, rebuilt every run): a conversion's credits
+    depend on its path alone, and only the paths of conversions reported from one day
+    before the window on can have changed (macros/incremental_window.sql,
+    adwh_attribution_rebuild_from, says why), so a run deletes and rebuilds the credits of
+    those conversions and keeps the rest.
 -#}
 
 {%- set half_life = var('time_decay_half_life_days') | float -%}
@@ -26,6 +45,9 @@ paths as (
 
     select * from {{ ref('int_attribution__paths_built') }}
     where is_converting
+    {% if is_incremental() -%}
+        and conversion_date >= cast('{{ adwh_attribution_rebuild_from() }}' as date)
+    {%- endif %}
 
 ),
 

@@ -25,6 +25,12 @@
     Touches are numbered 1..n_touches in time order (ties: session_key).
     path_end_date = conversion_date (converting) or the session_date of the last touch
     (non-converting): the date the data-driven models' window is applied to.
+
+    A table rebuilt every run, not incremental: a user's non-converting tail reaches back to
+    their last conversion however old, and at a year of medium-scale history the tails of
+    the users active in a nightly window were 5.5 of the 9.1 million rows, so an
+    incremental build cost as much as this one (docs/decisions.md entry 45). The rule-based
+    credits, which depend on the converting paths alone, are incremental.
 -#}
 
 {%- set lookback_days = var('attribution_lookback_days') | int -%}
@@ -39,7 +45,18 @@ conversions as (
 
 sessions as (
 
-    select * from {{ ref('int_ga4__sessions_classified') }}
+    -- only the columns a path carries: DuckDB materialises this CTE (it is read three
+    -- times), and the sessions' source / medium / click-id strings would double its size
+    select
+        session_key,
+        user_pseudo_id,
+        session_start_ts,
+        session_date,
+        channel,
+        platform,
+        campaign_id
+
+    from {{ ref('int_ga4__sessions_classified') }}
 
 ),
 
