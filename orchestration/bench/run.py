@@ -212,7 +212,8 @@ def bench_history(ws: Workspace, log: Log, *, long: bool) -> dict:
     started = time.perf_counter()
     # on every core: generation is not a measurement (its seconds are only reported), and the
     # files are the same as generated on one
-    summary = generate(ws.landing, START, ws.new_day, scale=tier.scale, workers=os.cpu_count() or 1)
+    generate_workers = os.cpu_count() or 1
+    summary = generate(ws.landing, START, ws.new_day, scale=tier.scale, workers=generate_workers)
     generate_seconds = time.perf_counter() - started
     settings = ws.settings()
 
@@ -258,7 +259,7 @@ def bench_history(ws: Workspace, log: Log, *, long: bool) -> dict:
                 ws.new_day,
                 scale=tier.scale,
                 sources=RESTATED_SOURCES,
-                workers=os.cpu_count() or 1,
+                workers=generate_workers,
             )
         label = f"nightly-restated-{repeat + 1}"
         log(f"h{ws.history_days}: {label} {ws.window_start} .. {ws.new_day}")
