@@ -177,8 +177,5 @@
 -#}
 {% macro adwh_attribution_rebuild_from() -%}
     {%- set first = modules.datetime.datetime.strptime(adwh_min_date(), '%Y-%m-%d') -%}
-    {%- if first.year <= 1900 -%}
-        {{ return(adwh_min_date()) }}
-    {%- endif -%}
     {{ return((first - modules.datetime.timedelta(days=1)).strftime('%Y-%m-%d')) }}
 {%- endmacro %}
