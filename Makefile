@@ -5,8 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.adwh-installed
 SPARK_STAMP := $(VENV)/.adwh-spark-installed
+BENCH_STAMP := $(VENV)/.adwh-bench-installed
 
-.PHONY: demo test test-fast lint lint-py lint-sql lint-defs venv venv-spark dev lock clean docs report benchmark bench
+.PHONY: demo test test-fast lint lint-py lint-sql lint-defs venv venv-spark venv-bench dev lock clean docs report benchmark bench
 
 demo: $(STAMP)
 	$(BIN)/adwh demo
@@ -48,6 +49,14 @@ venv-spark: $(SPARK_STAMP)
 $(SPARK_STAMP): $(STAMP) requirements-spark.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-spark.lock
 	touch $(SPARK_STAMP)
+
+# The optional `bench` extra (ChannelAttribution, matplotlib) for `adwh bench`:
+# requirements-bench.lock pins only what it adds.
+venv-bench: $(BENCH_STAMP)
+
+$(BENCH_STAMP): $(STAMP) requirements-bench.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.lock
+	touch $(BENCH_STAMP)
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "adwh needs Python 3.11, found " + sys.version' 
@@ -106,8 +115,8 @@ clean:
 	rm -rf data dbt_project/target dbt_project/logs
 
 # The performance benchmark (docs/benchmarks.md): BENCH_TIER=tiny|small|medium, data under
-# data/bench/<tier>/, the page rewritten in docs/. ChannelAttribution and the chart need the optional
-# extra: .venv/bin/pip install -e '.[bench]'.
+# data/bench/<tier>/, the page rewritten in docs/. Installs the optional `bench` extra first
+# (ChannelAttribution and the chart).
 BENCH_TIER ?= small
-bench: $(STAMP)
+bench: $(BENCH_STAMP)
 	$(BIN)/adwh bench --tier $(BENCH_TIER) --out data/bench/$(BENCH_TIER) --docs docs/benchmarks.md

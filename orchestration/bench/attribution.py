@@ -3,8 +3,8 @@
 Builds synthetic journeys IN DUCKDB (range joins + a hash-based pseudo-random generator, so
 the data is deterministic for a seed regardless of thread scheduling), aggregates them in
 SQL with the same shape as the dbt models int_attribution__markov_transitions_counted and
-int_attribution__shapley_channel_sets_counted (model window, transitions between consecutive
-touches by an equi-join on touch_index - 1, sorted string aggregation of channel sets), then runs
+int_attribution__shapley_channel_sets_counted (model window, transitions counted in one scan from
+each touch's previous_channel, sorted string aggregation of channel sets), then runs
 the exact solves of orchestration.warehouse.attribution on the small aggregates — the raw
 journeys never enter Python.
 
@@ -88,9 +88,12 @@ def _generate_sql(journeys: int, channels: list[str], seed: int) -> list[str]:
         "create or replace table bench_conversion as select journey_id, "
         f"{u('journey_id', '4')} < 1 - exp(sum(ln(1 - lift))) as is_converting "
         "from bench_touch_channels group by journey_id",
-        # the part-1 contract's relevant columns
+        # the part-1 contract's relevant columns (int_attribution__paths_built computes
+        # previous_channel over the window that numbers the touches)
         "create or replace table paths_built as select cast(t.journey_id as varchar) as path_id, "
-        "t.touch_index, t.n_touches, t.channel, c.is_converting, t.path_end_date "
+        "t.touch_index, t.n_touches, t.channel, "
+        "lag(t.channel) over (partition by t.journey_id order by t.touch_index) as previous_channel, "
+        "c.is_converting, t.path_end_date "
         "from bench_touch_channels t join bench_conversion c using (journey_id)",
         "drop table bench_touches; drop table bench_touch_channels; drop table bench_conversion; "
         "drop table bench_journeys",
@@ -98,40 +101,41 @@ def _generate_sql(journeys: int, channels: list[str], seed: int) -> list[str]:
 
 
 # The dbt models' SQL (int_attribution__markov_transitions_counted / __shapley_channel_sets) as
-# compiled for DuckDB, no run window: window_end = latest path_end_date + 1 day.
+# compiled for DuckDB, no run window: window_end = latest path_end_date + 1 day. The paths table is
+# named where it is read, not through an import CTE: DuckDB materialises a CTE read twice.
 WINDOW_BOUNDS = f"""
 window_bounds as (
     select
         cast(max(path_end_date) + cast(1 - {WINDOW_DAYS} as bigint) * interval 1 day as date) as window_start,
         cast(max(path_end_date) + cast(1 as bigint) * interval 1 day as date) as window_end
-    from paths
+    from paths_built
 )"""
 
 
 # the paths of the window, the first CTEs of both the exact aggregates and ChannelAttribution's paths
-WINDOWED_PATHS = f"""paths as (select * from paths_built),
-{WINDOW_BOUNDS},
+WINDOWED_PATHS = f"""{WINDOW_BOUNDS},
 windowed as (
-    select paths.path_id, paths.touch_index, paths.n_touches, paths.channel, paths.is_converting
-    from paths cross join window_bounds
+    select paths.path_id, paths.touch_index, paths.n_touches, paths.channel, paths.previous_channel,
+        paths.is_converting
+    from paths_built as paths cross join window_bounds
     where paths.path_end_date >= window_bounds.window_start and paths.path_end_date < window_bounds.window_end
 )"""
 
 TRANSITIONS_SQL = f"""
 with
 {WINDOWED_PATHS},
-steps as (
-    select 'start' as from_state, channel as to_state from windowed where touch_index = 1
-    union all
-    select previous_touch.channel as from_state, this_touch.channel as to_state
-    from windowed as this_touch inner join windowed as previous_touch
-        on this_touch.path_id = previous_touch.path_id and this_touch.touch_index - 1 = previous_touch.touch_index
-    where this_touch.channel <> previous_touch.channel
-    union all
-    select channel as from_state, case when is_converting then 'conversion' else 'null' end as to_state
-    from windowed where touch_index = n_touches
+touches_counted as (
+    select previous_channel, channel, touch_index = n_touches as is_last_touch, is_converting, count(*) as touches
+    from windowed group by previous_channel, channel, touch_index = n_touches, is_converting
 ),
-counted as (select from_state, to_state, count(*) as transitions from steps group by from_state, to_state)
+steps as (
+    select coalesce(previous_channel, 'start') as from_state, channel as to_state, touches
+    from touches_counted where previous_channel is null or previous_channel <> channel
+    union all
+    select channel as from_state, case when is_converting then 'conversion' else 'null' end as to_state, touches
+    from touches_counted where is_last_touch
+),
+counted as (select from_state, to_state, sum(touches) as transitions from steps group by from_state, to_state)
 select counted.from_state, counted.to_state, cast(counted.transitions as bigint) as transitions,
     window_bounds.window_start, window_bounds.window_end
 from counted cross join window_bounds
@@ -139,11 +143,10 @@ from counted cross join window_bounds
 
 CHANNEL_SETS_SQL = f"""
 with
-paths as (select * from paths_built),
 {WINDOW_BOUNDS},
 path_channels as (
     select distinct paths.path_id, paths.channel, case when paths.is_converting then 1 else 0 end as is_converting
-    from paths cross join window_bounds
+    from paths_built as paths cross join window_bounds
     where paths.path_end_date >= window_bounds.window_start and paths.path_end_date < window_bounds.window_end
 ),
 path_sets as (
@@ -331,12 +334,10 @@ if __name__ == "__main__":
 PATHS_FOR_CHANNEL_ATTRIBUTION_SQL = f"""
 with
 {WINDOWED_PATHS},
-flagged as (
-    select *, lag(channel) over (partition by path_id order by touch_index) as previous_channel from windowed
-),
 journeys as (
+    -- the collapsed path: repeats of one channel dropped (the touch's previous_channel)
     select path_id, string_agg(channel, ' > ' order by touch_index) as path, bool_or(is_converting) as converting
-    from flagged where previous_channel is null or previous_channel <> channel
+    from windowed where previous_channel is null or previous_channel <> channel
     group by path_id
 )
 select path, cast(count(*) filter (where converting) as double) as total_conversions,
@@ -384,7 +385,7 @@ def compare_with_channel_attribution(journeys: int, channels: int = 9, seed: int
         }
         if not channel_attribution_available():
             result["channel_attribution"] = None
-            result["channel_attribution_note"] = "not installed (pip install -e '.[bench]')"
+            result["channel_attribution_note"] = "not installed (`make venv-bench` installs the bench extra)"
             return result
         import ChannelAttribution as ca  # noqa: N813
 

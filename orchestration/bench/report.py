@@ -268,7 +268,7 @@ def to_markdown(report: dict, *, chart_file: str | None) -> str:
     if chart_file:
         lines += ["", f"![nightly time vs history length]({chart_file})"]
     else:
-        lines += ["", "(no chart: matplotlib is not installed; `pip install -e '.[bench]'`)"]
+        lines += ["", "(no chart: matplotlib is not installed; `make venv-bench` installs the `bench` extra)"]
 
     lines += ["", "## Backfill", ""]
     for h in histories:

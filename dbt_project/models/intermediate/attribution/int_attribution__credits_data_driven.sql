@@ -25,7 +25,21 @@ with
 
 paths as (
 
-    select * from {{ ref('int_attribution__paths_built') }}
+    -- the columns a credit row carries: DuckDB materialises this CTE (it is read twice)
+    select
+        path_id,
+        conversion_id,
+        conversion_date,
+        revenue,
+        touch_index,
+        n_touches,
+        session_key,
+        touch_ts,
+        channel,
+        platform,
+        campaign_id
+
+    from {{ ref('int_attribution__paths_built') }}
     where is_converting
 
 ),

@@ -17,71 +17,84 @@
 
 with
 
-paths as (
-
-    select * from {{ ref('int_attribution__paths_built') }}
-
-),
-
 window_bounds as (
 
-    {{ adwh_attribution_window_bounds('paths') }}
+    {#-
+        The paths relation is named here and in `windowed` rather than through one import CTE:
+        DuckDB materialises a CTE that is read twice, and copying every column of the paths
+        took longer than the whole count (docs/benchmarks.md, attribution).
+    -#}
+    {{ adwh_attribution_window_bounds(ref('int_attribution__paths_built')) }}
 
 ),
 
 windowed as (
 
     select
-        paths.path_id,
         paths.touch_index,
         paths.n_touches,
         paths.channel,
+        paths.previous_channel,
         paths.is_converting
 
-    from paths
+    from {{ ref('int_attribution__paths_built') }} as paths
     cross join window_bounds
     where paths.path_end_date >= window_bounds.window_start
         and paths.path_end_date < window_bounds.window_end
 
 ),
 
+touches_counted as (
+
+    {#-
+        One scan, no join and no window function: int_attribution__paths_built carries each
+        touch's previous_channel (computed with its touch_index), so the touches are counted
+        by (previous channel, channel, last touch?, converting?) — at most
+        (channels + 1) × channels × 4 rows — and the transitions are read off those counts.
+        It replaced a self-join on touch_index - 1, which took about twice as long on the
+        benchmark's million journeys (docs/decisions.md entry 46).
+    -#}
+    select
+        previous_channel,
+        channel,
+        touch_index = n_touches as is_last_touch,
+        is_converting,
+        count(*) as touches
+
+    from windowed
+    group by
+        previous_channel,
+        channel,
+        touch_index = n_touches,
+        is_converting
+
+),
+
 steps as (
 
     {#-
-        One pass, no window function: a path's touches are numbered 1..n_touches
-        (int_attribution__paths_built), so the collapsed path's transitions are
-        start -> touch 1, every pair of consecutive touches whose channels differ (found by
-        an equi-join on touch_index - 1; a repeat of one channel is no transition), and
-        touch n -> the absorbing state. A sort-based lag/lead over every touch took about
-        twice as long (docs/benchmarks.md, attribution).
+        The collapsed path's transitions: start -> touch 1 (no previous channel), every touch
+        whose channel differs from the previous touch's (a repeat of one channel is no
+        transition), and the last touch -> the absorbing state.
     -#}
     select
-        'start' as from_state,
-        channel as to_state
+        coalesce(previous_channel, 'start') as from_state,
+        channel as to_state,
+        touches
 
-    from windowed
-    where touch_index = 1
-
-    union all
-
-    select
-        previous_touch.channel as from_state,
-        this_touch.channel as to_state
-
-    from windowed as this_touch
-    inner join windowed as previous_touch
-        on this_touch.path_id = previous_touch.path_id
-        and this_touch.touch_index - 1 = previous_touch.touch_index
-    where this_touch.channel <> previous_touch.channel
+    from touches_counted
+    where previous_channel is null
+        or previous_channel <> channel
 
     union all
 
     select
         channel as from_state,
-        case when is_converting then 'conversion' else 'null' end as to_state
+        case when is_converting then 'conversion' else 'null' end as to_state,
+        touches
 
-    from windowed
-    where touch_index = n_touches
+    from touches_counted
+    where is_last_touch
 
 ),
 
@@ -90,7 +103,7 @@ counted as (
     select
         from_state,
         to_state,
-        count(*) as transitions
+        sum(touches) as transitions
 
     from steps
     group by

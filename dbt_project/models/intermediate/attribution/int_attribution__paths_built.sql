@@ -22,7 +22,9 @@
     converted); not bounded by the lookback (the model window of the data-driven models
     selects paths by path_end_date).
 
-    Touches are numbered 1..n_touches in time order (ties: session_key).
+    Touches are numbered 1..n_touches in time order (ties: session_key); previous_channel is
+    the channel of touch touch_index - 1 (NULL on touch 1), computed over the same window so
+    that the Markov transition counts are one scan, not a self-join.
     path_end_date = conversion_date (converting) or the session_date of the last touch
     (non-converting): the date the data-driven models' window is applied to.
 
@@ -229,6 +231,8 @@ numbered as (
     select
         *,
         row_number() over (partition by path_id order by touch_ts, session_key) as touch_index,
+        -- the same window (one sort): the Markov transitions need only this row
+        lag(channel) over (partition by path_id order by touch_ts, session_key) as previous_channel,
         count(*) over (partition by path_id) as n_touches,
         max(touch_date) over (partition by path_id) as last_touch_date
 
@@ -255,6 +259,7 @@ final as (
         cast(session_key as {{ dbt.type_string() }}) as session_key,
         cast(touch_ts as {{ dbt.type_timestamp() }}) as touch_ts,
         cast(channel as {{ dbt.type_string() }}) as channel,
+        cast(previous_channel as {{ dbt.type_string() }}) as previous_channel,
         cast(platform as {{ dbt.type_string() }}) as platform,
         cast(campaign_id as {{ dbt.type_string() }}) as campaign_id
 

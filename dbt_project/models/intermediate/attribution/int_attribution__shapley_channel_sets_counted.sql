@@ -14,15 +14,11 @@
 
 with
 
-paths as (
-
-    select * from {{ ref('int_attribution__paths_built') }}
-
-),
-
 window_bounds as (
 
-    {{ adwh_attribution_window_bounds('paths') }}
+    {#- the paths relation is named twice, not through one import CTE: DuckDB would
+        materialise a CTE read twice (int_attribution__markov_transitions_counted) -#}
+    {{ adwh_attribution_window_bounds(ref('int_attribution__paths_built')) }}
 
 ),
 
@@ -33,7 +29,7 @@ path_channels as (
         paths.channel,
         case when paths.is_converting then 1 else 0 end as is_converting
 
-    from paths
+    from {{ ref('int_attribution__paths_built') }} as paths
     cross join window_bounds
     where paths.path_end_date >= window_bounds.window_start
         and paths.path_end_date < window_bounds.window_end
