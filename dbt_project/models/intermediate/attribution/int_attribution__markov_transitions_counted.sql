@@ -22,7 +22,7 @@ window_bounds as (
     {#-
         The paths relation is named here and in `windowed` rather than through one import CTE:
         DuckDB materialises a CTE that is read twice, and copying every column of the paths
-        took longer than the whole count (docs/benchmarks.md, attribution).
+        took longer than the whole count (docs/decisions.md entry 46).
     -#}
     {{ adwh_attribution_window_bounds(ref('int_attribution__paths_built')) }}
 

@@ -231,7 +231,7 @@ numbered as (
     select
         *,
         row_number() over (partition by path_id order by touch_ts, session_key) as touch_index,
-        -- the same window (one sort): the Markov transitions need only this row
+        -- the same window (one sort): the Markov transitions are read off each row alone
         lag(channel) over (partition by path_id order by touch_ts, session_key) as previous_channel,
         count(*) over (partition by path_id) as n_touches,
         max(touch_date) over (partition by path_id) as last_touch_date
